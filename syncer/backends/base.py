@@ -1,0 +1,153 @@
+"""The one backend interface: read a tracker's tab, apply owned-cell updates.
+
+Implemented by the local workbook backend (.xlsx/.csv) and the Google Sheets backend, and tested
+by one shared contract suite (tests/backends/contract.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from syncer.model import CellValue
+
+
+def digest(text: str) -> str:
+    """A short fingerprint of what syncer wrote into a cell.
+
+    The state keeps fingerprints, not the text itself: no applicant's words are copied into the
+    state sheet or sidecar, and a 50,000-character draft costs 16 characters to remember.
+    """
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass
+class SyncState:
+    """What syncer last wrote, kept inside the tracker (hidden sheet) or beside it (sidecar).
+
+    ``cells[row_id][header]`` is the ``digest`` of the canonical text last written to that owned
+    cell. ``data_rows`` is how many data rows the last run saw (for the zero-rows guard).
+    """
+
+    cells: dict[str, dict[str, str]] = field(default_factory=dict)
+    data_rows: int | None = None
+
+    STATE_HEADER = ("row_id", "column", "digest")
+
+    def to_rows(self) -> list[list[str]]:
+        """Serialise as a table (header first) for a hidden sheet or a sidecar file."""
+        rows = [list(self.STATE_HEADER)]
+        if self.data_rows is not None:
+            rows.append(["_meta", "data_rows", str(self.data_rows)])
+        for row_id in sorted(self.cells):
+            for column, value in sorted(self.cells[row_id].items()):
+                rows.append([row_id, column, value])
+        return rows
+
+    @classmethod
+    def from_rows(cls, rows: Sequence[Sequence[object]]) -> SyncState:
+        state = cls()
+        for raw in rows:
+            cells = [("" if v is None else str(v)) for v in raw] + ["", "", ""]
+            row_id, column, value = cells[0], cells[1], cells[2]
+            if not row_id or (row_id, column, value) == cls.STATE_HEADER:
+                continue
+            if row_id == "_meta":
+                if column == "data_rows" and value.isdigit():
+                    state.data_rows = int(value)
+                continue
+            state.cells.setdefault(row_id, {})[column] = value
+        return state
+
+
+@dataclass
+class SheetData:
+    """A tracker tab as read: the header row and the data rows below it, as raw values.
+
+    ``rows[i]`` is sheet row ``header_row + 1 + i``. Rows may be ragged (shorter than the header);
+    trailing blank rows may be missing. Values are what the cell holds: text, numbers, booleans,
+    dates/datetimes (xlsx date cells), or None for blank. A formula cell reads as its computed
+    value. Owned columns a backend wrote as dates (Due Date, Last Synced) read back as date /
+    datetime, whatever the storage (Sheets serial numbers are converted by the backend).
+    """
+
+    source: str
+    header_row: int
+    header: list[str]
+    rows: list[list[CellValue]]
+    state: SyncState = field(default_factory=SyncState)
+    tab: str = ""
+
+    def sheet_row(self, index: int) -> int:
+        return self.header_row + 1 + index
+
+
+@dataclass(frozen=True)
+class CellUpdate:
+    """Set one owned cell. ``row`` is the sheet row number (header = ``header_row``).
+
+    ``row_id`` and ``expected`` (the cell's ``canonical_text`` when it was read) let a backend
+    re-check, just before writing, that the row has not moved and the cell has not changed.
+    """
+
+    row: int
+    column: str  # the owned column's header text as it stands (or will stand) in the header row
+    value: CellValue  # None clears the cell
+    row_id: str = ""
+    expected: str = ""
+
+
+def canonical_text(value: CellValue) -> str:
+    """The text a cell value stands for, used to compare what is there with what is planned.
+
+    Blank is ""; dates are ISO; date-times are ISO to the minute (midnight collapses to the date,
+    as a date cell reads back as a datetime in openpyxl); integral floats lose their ".0".
+    """
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, datetime):
+        if value.hour == value.minute == value.second == 0:
+            return value.date().isoformat()
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+class Backend(ABC):
+    """Where a tracker lives."""
+
+    #: How the tracker is named in messages (a path, or a Sheets URL/key).
+    source: str
+
+    @abstractmethod
+    def read(self) -> SheetData:
+        """Read the header row, every data row and the sync state. Raises TrackerError."""
+
+    @abstractmethod
+    def write(
+        self,
+        updates: Sequence[CellUpdate],
+        new_columns: Sequence[str],
+        state: SyncState,
+    ) -> None:
+        """Apply updates to owned cells only, in as few operations as possible.
+
+        ``new_columns`` are owned headers to create, in order, at the right of the header row
+        before the updates are applied (updates may address them). ``state`` replaces the stored
+        sync state. Nothing else in the tracker changes. Raises TrackerError.
+        """
+
+    def recheck(self, updates: Sequence[CellUpdate]) -> Sequence[CellUpdate]:
+        """Just before writing: drop updates whose row moved or cell changed since ``read``.
+
+        The default keeps them all; backends that can be edited during a run override it.
+        """
+        return updates

@@ -1,0 +1,45 @@
+"""One base exception for everything syncer raises on purpose.
+
+A row problem is never an exception: it becomes urgency ``invalid`` with a reason. A tracker
+problem (cannot open it, bad headers, API failure after retries) raises a ``TrackerError``
+subclass and fails that tracker only.
+"""
+
+from __future__ import annotations
+
+
+class SyncerError(Exception):
+    """Base class of every error syncer raises deliberately."""
+
+
+class ConfigError(SyncerError):
+    """A config file or command-line value is unusable (exit 2)."""
+
+
+class TrackerError(SyncerError):
+    """One tracker cannot be synced; the others go on."""
+
+    def __init__(self, source: str, message: str) -> None:
+        super().__init__(f"{source}: {message}")
+        self.source = source
+        self.message = message
+
+
+class HeaderError(TrackerError):
+    """A required or owned header is missing, renamed or duplicated: zero writes."""
+
+
+class AccessError(TrackerError):
+    """The tracker exists but this account may not read or write it (HTTP 403)."""
+
+
+class NotFoundError(TrackerError):
+    """No tracker at that path, URL or key (HTTP 404)."""
+
+
+class ConflictError(TrackerError):
+    """The tracker changed underneath the run in a way that makes writing unsafe."""
+
+
+class LockHeldError(SyncerError):
+    """Another syncer run holds the lock (exit 75)."""

@@ -1,0 +1,12 @@
+"""Process exit codes, in one place."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    TRACKER_FAILED = 1
+    USAGE = 2
+    LOCKED = 75  # EX_TEMPFAIL: another run holds the lock; cron may try again later

@@ -1,0 +1,139 @@
+"""The vocabulary every module shares: stages, actions, urgencies, a row's plan."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from syncer.resources import schema
+
+
+class Stage(StrEnum):
+    WISHLIST = "wishlist"
+    APPLIED = "applied"
+    INTERVIEW_SCHEDULED = "interview_scheduled"
+    INTERVIEWED = "interviewed"
+    OFFER = "offer"
+    NEGOTIATING = "negotiating"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+    CLOSED = "closed"
+
+
+class Action(StrEnum):
+    PREPARE_INTERVIEW = "prepare_interview"
+    SEND_THANK_YOU = "send_thank_you"
+    FOLLOW_UP = "follow_up"
+    REQUEST_FEEDBACK = "request_feedback"
+    RESPOND_TO_OFFER = "respond_to_offer"
+    SEND_ACCEPTANCE = "send_acceptance"
+    CLOSE_OUT = "close_out"
+    NONE = "none"
+
+    @property
+    def label(self) -> str:
+        """The readable text shown in the sheet's Next Action column."""
+        return ACTION_LABELS[self]
+
+
+ACTION_LABELS: dict[Action, str] = {
+    Action.PREPARE_INTERVIEW: "Prepare for interview",
+    Action.SEND_THANK_YOU: "Send thank-you",
+    Action.FOLLOW_UP: "Follow up",
+    Action.REQUEST_FEEDBACK: "Request feedback",
+    Action.RESPOND_TO_OFFER: "Respond to offer",
+    Action.SEND_ACCEPTANCE: "Send acceptance",
+    Action.CLOSE_OUT: "Close out",
+    Action.NONE: "None",
+}
+
+
+class Urgency(StrEnum):
+    OVERDUE = "overdue"
+    TODAY = "today"
+    UPCOMING = "upcoming"
+    DONE = "done"
+    INVALID = "invalid"
+
+
+class Channel(StrEnum):
+    EMAIL = "email"
+    PHONE = "phone"
+    LETTER = "letter"
+
+
+class OfferDecision(StrEnum):
+    ACCEPT = "accept"
+    NEGOTIATE = "negotiate"
+    UNDECIDED = "undecided"
+
+
+_SEPARATORS = re.compile(r"[\s\-_]+")
+
+
+def normalize_label(text: object) -> str:
+    """Header/stage matching key: case, surrounding space and space/-/_ differences ignored."""
+    return _SEPARATORS.sub(" ", str(text).strip().casefold()).strip()
+
+
+#: A raw cell value as a backend reads it (before any parsing).
+CellValue = str | int | float | bool | date | datetime | None
+
+
+@dataclass(frozen=True)
+class Application:
+    """One parsed tracker row: the inputs of the rules. Blank cells are None."""
+
+    company: str | None = None
+    position: str | None = None
+    stage: Stage | None = None
+    contact_name: str | None = None
+    contact_email: str | None = None
+    contact_phone: str | None = None
+    preferred_channel: Channel | None = None
+    applied_on: date | None = None
+    interview_on: date | None = None
+    interview_at: datetime | None = None
+    thank_you_sent_on: date | None = None
+    last_contact_on: date | None = None
+    follow_ups_sent: int = 0
+    last_response_on: date | None = None
+    decision_expected_on: date | None = None
+    offer_received_on: date | None = None
+    offer_deadline: date | None = None
+    offer_decision: OfferDecision | None = None
+    rejected_on: date | None = None
+    feedback_requested_on: date | None = None
+    snooze_until: date | None = None
+    topics_discussed: str | None = None
+    personal_connection: str | None = None
+    forgot_to_mention: str | None = None
+    industry: str | None = None
+    notes: str | None = None
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What the rules decided for one row."""
+
+    action: Action | None  # None only when urgency is INVALID
+    due_on: date | None
+    urgency: Urgency
+    why: str
+
+    def as_json(self, row: int) -> dict[str, Any]:
+        return {
+            "row": row,
+            "action": self.action.value if self.action else None,
+            "due": self.due_on.isoformat() if self.due_on else None,
+            "urgency": self.urgency.value,
+            "why": self.why,
+        }
+
+
+def tracker_schema() -> dict[str, Any]:
+    return schema("tracker")
