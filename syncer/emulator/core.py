@@ -59,6 +59,17 @@ class Response:
         return json.dumps(self.body, indent=2, ensure_ascii=False).encode("utf-8")
 
 
+@dataclass(frozen=True)
+class Identity:
+    """Who is calling: the account behind the bearer token, and its Cloud project."""
+
+    email: str
+    project: str
+
+
+ANONYMOUS = Identity("anonymous@emulator.invalid", "emulator")
+
+
 Handler = Callable[[Request, "re.Match[str]"], Response]
 
 
@@ -123,6 +134,8 @@ class Emulator:
         self.before: list[Callable[[Request], Response | None]] = []
         # Called after a request was answered (e.g. "change the sheet between two requests").
         self.after: list[Callable[[Request, Response], None]] = []
+        # Maps a request to its caller (the OAuth service replaces it: bearer token -> account).
+        self.identify: Callable[[Request], Identity] = lambda request: ANONYMOUS
 
     def add_log_sink(self, sink: Callable[[dict[str, Any]], None]) -> None:
         self._log_sinks.append(sink)
