@@ -1,0 +1,56 @@
+"""What one sync produced, per row and per tracker: the input of the CLI output and the digest."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from syncer.model import Decision
+
+
+@dataclass(frozen=True)
+class RowResult:
+    """One data row's plan."""
+
+    row: int  # sheet row number (header = 1 by default)
+    company: str
+    position: str
+    decision: Decision
+    contact_name: str = ""
+    link: str | None = None  # a URL to the row (Sheets: ...#gid=N&range=AN:AN), None locally
+
+    def as_json(self) -> dict[str, Any]:
+        return self.decision.as_json(self.row)
+
+
+@dataclass
+class TrackerResult:
+    """One tracker's outcome. ``failed`` holds the reason when the tracker could not be synced."""
+
+    source: str
+    client: str = ""  # the coach config's client name ("" for a single tracker)
+    url: str | None = None  # where a person opens the tracker (Sheets URL, or None)
+    rows: list[RowResult] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # row- and tracker-level messages
+    conflicts: list[str] = field(default_factory=list)  # owned cells a person edited: kept
+    cells_written: int = 0
+    failed: str | None = None
+    dry_run: bool = False
+
+    @property
+    def status(self) -> str:
+        if self.failed is not None:
+            return "failed"
+        return "synced" if self.cells_written else "unchanged"
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "client": self.client or None,
+            "status": self.status,
+            "rows": [row.as_json() for row in self.rows],
+            "errors": self.errors,
+            "conflicts": self.conflicts,
+            "cells_written": self.cells_written,
+            "failed": self.failed,
+        }
