@@ -1,0 +1,225 @@
+"""The command line: thin. Each command builds options, calls the library, reports.
+
+Library errors become ``click.ClickException`` (exit 2 for usage/config problems); tracker
+failures are results, reported and counted in the exit status (1).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+
+from syncer import __version__
+from syncer.config import Config, TrackerConfig, load_config, tracker_config
+from syncer.errors import ConfigError, SyncerError
+from syncer.exitcodes import ExitCode
+from syncer.output import json_document, print_actions, print_changes, summary_line
+from syncer.results import TrackerResult
+from syncer.sync import RunOptions, sync_tracker
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class UsageProblem(click.ClickException):
+    exit_code = ExitCode.USAGE
+
+
+def _parse_today(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date in YYYY-MM-DD form") from None
+
+
+def planning_options(command: F) -> F:
+    """--today, --dry-run and --json: on every command that plans."""
+    command = click.option(
+        "--json", "as_json", is_flag=True, help="Print one JSON document on stdout."
+    )(command)
+    command = click.option(
+        "--dry-run", is_flag=True, help="Read and plan, write nothing; show the planned changes."
+    )(command)
+    command = click.option(
+        "--today",
+        callback=_parse_today,
+        metavar="YYYY-MM-DD",
+        help="Plan as if today were this date (default: today in the tracker's time zone).",
+    )(command)
+    return command
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="syncer")
+@click.option("-v", "--verbose", count=True, help="More log lines on stderr (-vv: debug).")
+def cli(verbose: int) -> None:
+    """Plan the next follow-up for every application in your tracker.
+
+    \b
+    Quick start:
+      syncer demo                         # a sample tracker, synced, in this folder
+      syncer init tracker.xlsx            # a new, empty tracker to fill in
+      syncer sync tracker.xlsx            # plan and write the status columns
+    """
+    level = [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+
+
+def _configs(sources: tuple[str, ...], config_path: Path | None) -> Config:
+    if config_path is None and not sources:
+        raise UsageProblem("name a tracker (a .xlsx/.csv path or a Sheets URL) or --config FILE")
+    try:
+        config = load_config(config_path) if config_path else Config(trackers=())
+    except ConfigError as exc:
+        raise UsageProblem(str(exc)) from exc
+    if not sources:
+        if not config.trackers:
+            raise UsageProblem(f"{config_path}: names no trackers ([[trackers]] source = ...)")
+        return config
+    defaults: dict[str, Any] = {}
+    base = Path.cwd()
+    if config_path is not None:
+        import tomllib
+
+        defaults = tomllib.loads(config_path.read_text(encoding="utf-8")).get("defaults", {})
+    try:
+        trackers = tuple(
+            tracker_config({"source": source}, defaults, base, "command line", f"SOURCE {i + 1}")
+            for i, source in enumerate(sources)
+        )
+    except ConfigError as exc:
+        raise UsageProblem(str(exc)) from exc
+    return Config(
+        trackers=trackers,
+        path=config.path,
+        concurrency=config.concurrency,
+        digest_dir=config.digest_dir,
+        state_dir=config.state_dir,
+        quotas=config.quotas,
+    )
+
+
+def run_sync(
+    trackers: tuple[TrackerConfig, ...],
+    options: RunOptions,
+    *,
+    as_json: bool,
+    concurrency: int = 4,
+) -> list[TrackerResult]:
+    err = Console(stderr=True, soft_wrap=False)
+    out = Console(soft_wrap=False)
+    results: list[TrackerResult] = []
+    for config in trackers:
+        result, plan = sync_tracker(config, options)
+        results.append(result)
+        if as_json:
+            continue
+        if options.dry_run:
+            print_changes(out, result, plan)
+        else:
+            print_actions(out, result)
+    if as_json:
+        click.echo(json_document(results, dry_run=options.dry_run))
+    err.print(summary_line(results), highlight=False)
+    for result in results:
+        if result.failed:
+            err.print(f"failed: {result.client or result.source}: {result.failed}", highlight=False)
+    return results
+
+
+@cli.command()
+@click.argument("sources", nargs=-1, metavar="SOURCE...")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A TOML config: its trackers, or defaults for the SOURCEs given.",
+)
+@planning_options
+@click.option("--force", is_flag=True, help="Write even when a safety guard holds the plan back.")
+def sync(
+    sources: tuple[str, ...],
+    config_path: Path | None,
+    today: date | None,
+    dry_run: bool,
+    as_json: bool,
+    force: bool,
+) -> None:
+    """Plan each row's next action and write the status columns back.
+
+    SOURCE is a .xlsx or .csv path, a Google Sheets URL or key.
+
+    \b
+    Examples:
+      syncer sync tracker.xlsx
+      syncer sync tracker.csv --today 2026-11-26 --json
+      syncer sync --config coach.toml --dry-run
+    """
+    config = _configs(sources, config_path)
+    options = RunOptions(today=today, dry_run=dry_run, force=force)
+    results = run_sync(config.trackers, options, as_json=as_json, concurrency=config.concurrency)
+    failed = any(result.failed for result in results)
+    sys.exit(ExitCode.TRACKER_FAILED if failed else ExitCode.OK)
+
+
+@cli.command()
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def init(path: Path) -> None:
+    """Create a new tracker workbook with every column, dropdowns and date formats.
+
+    \b
+    Example:
+      syncer init tracker.xlsx
+    """
+    from syncer.backends.workbook_init import create_tracker_workbook
+
+    if path.suffix.lower() != ".xlsx":
+        raise UsageProblem(f"{path}: syncer init makes .xlsx workbooks; name it *.xlsx")
+    try:
+        create_tracker_workbook(path)
+    except (SyncerError, FileExistsError) as exc:
+        raise UsageProblem(str(exc)) from exc
+    click.echo(f"Created {path}. Fill in a row per application, then: syncer sync {path}")
+
+
+@cli.command()
+@click.option(
+    "--dir",
+    "folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Where to put the demo tracker.",
+)
+@planning_options
+def demo(folder: Path, today: date | None, dry_run: bool, as_json: bool) -> None:
+    """Copy a sample tracker into a folder and sync it, to see what syncer does.
+
+    The sample's dates are moved so that they sit around today (or --today).
+
+    \b
+    Example:
+      syncer demo && open syncer-demo.csv
+    """
+    from syncer.demo import write_demo_tracker
+
+    run_day = today or date.today()
+    path = write_demo_tracker(folder / "syncer-demo.csv", run_day)
+    if not as_json:
+        click.echo(f"Wrote {path}; syncing it as of {run_day.isoformat()}.", err=True)
+    trackers = (TrackerConfig(source=str(path), name="demo"),)
+    options = RunOptions(today=run_day, dry_run=dry_run, now=datetime.now())
+    results = run_sync(trackers, options, as_json=as_json)
+    sys.exit(ExitCode.TRACKER_FAILED if any(r.failed for r in results) else ExitCode.OK)
+
+
+def main() -> None:
+    cli(prog_name="syncer")

@@ -1,0 +1,203 @@
+"""The TOML config: one or many trackers, defaults at the top, validated by a JSON Schema.
+
+A bad config fails with one message naming the file and the key (exit 2).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import jsonschema
+from jsonschema.exceptions import best_match
+
+from syncer.dates import DateOrder, WorkCalendar, validate_holiday_region
+from syncer.errors import ConfigError
+from syncer.policy import Policy
+from syncer.resources import schema
+
+
+@dataclass(frozen=True)
+class TrackerConfig:
+    """Everything syncer needs to know about one tracker."""
+
+    source: str
+    name: str = ""
+    tab: str | None = None
+    header_row: int = 1
+    timezone: str | None = None
+    date_order: DateOrder = DateOrder.MDY
+    candidate_name: str | None = None
+    templates: Path | None = None
+    drafts: str = "column"
+    credentials: Path | None = None
+    oauth_client: Path | None = None
+    policy: Policy = field(default_factory=Policy)
+    holidays_country: str | None = None
+    holidays_subdivision: str | None = None
+    column_aliases: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    stage_aliases: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        return self.name or self.source
+
+    @property
+    def calendar(self) -> WorkCalendar:
+        return WorkCalendar(self.holidays_country, self.holidays_subdivision)
+
+    @property
+    def zone(self) -> ZoneInfo | None:
+        return ZoneInfo(self.timezone) if self.timezone else None
+
+
+@dataclass(frozen=True)
+class Quotas:
+    """Client-side request budgets per minute; defaults are Google's published Sheets quotas."""
+
+    read_per_minute_per_user: int = 60
+    write_per_minute_per_user: int = 60
+    read_per_minute_per_project: int = 300
+    write_per_minute_per_project: int = 300
+
+
+@dataclass(frozen=True)
+class Config:
+    trackers: tuple[TrackerConfig, ...]
+    path: Path | None = None
+    concurrency: int = 4
+    digest_dir: Path | None = None
+    state_dir: Path | None = None
+    quotas: Quotas = field(default_factory=Quotas)
+
+
+_MERGED = ("policy", "columns", "stages")
+
+
+def _key_path(error: jsonschema.ValidationError) -> str:
+    parts = [str(p) for p in error.absolute_path]
+    # An unknown key is reported on its parent object: name the key itself.
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        allowed = error.schema.get("properties", {})
+        extra = [k for k in error.instance if k not in allowed]
+        if extra:
+            parts.append(str(extra[0]))
+    return ".".join(parts) or "(top level)"
+
+
+def validate(data: Mapping[str, Any], origin: str) -> None:
+    validator = jsonschema.Draft202012Validator(schema("config"))
+    error = best_match(validator.iter_errors(data))
+    if error is not None:
+        message = error.message
+        if error.validator == "additionalProperties":
+            message = "unknown key"
+        raise ConfigError(f"{origin}: key {_key_path(error)}: {message}")
+
+
+def _resolve_path(value: str | None, base: Path) -> Path | None:
+    if value is None:
+        return None
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else base / path
+
+
+def _is_local_path(source: str) -> bool:
+    return source.lower().endswith((".csv", ".xlsx", ".xlsm", ".xls"))
+
+
+def tracker_config(
+    entry: Mapping[str, Any],
+    defaults: Mapping[str, Any],
+    base: Path,
+    origin: str,
+    where: str,
+) -> TrackerConfig:
+    merged: dict[str, Any] = {**defaults, **entry}
+    for key in _MERGED:
+        merged[key] = {**defaults.get(key, {}), **entry.get(key, {})}
+    if "holidays" in entry or "holidays" in defaults:
+        merged["holidays"] = entry.get("holidays", defaults.get("holidays"))
+    source = str(merged["source"])
+    if _is_local_path(source):
+        source = str(_resolve_path(source, base))
+    timezone = merged.get("timezone")
+    if timezone:
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(f"{origin}: key {where}.timezone: unknown time zone {timezone!r}")
+    holidays = merged.get("holidays") or {}
+    if holidays:
+        problem = validate_holiday_region(holidays["country"], holidays.get("subdivision"))
+        if problem:
+            raise ConfigError(f"{origin}: key {where}.holidays: {problem}")
+    return TrackerConfig(
+        source=source,
+        name=merged.get("name", ""),
+        tab=merged.get("tab"),
+        header_row=merged.get("header_row", 1),
+        timezone=timezone,
+        date_order=DateOrder(merged.get("date_order", "MDY")),
+        candidate_name=merged.get("candidate_name"),
+        templates=_resolve_path(merged.get("templates"), base),
+        drafts=merged.get("drafts", "column"),
+        credentials=_resolve_path(merged.get("credentials"), base),
+        oauth_client=_resolve_path(merged.get("oauth_client"), base),
+        policy=Policy().updated(merged["policy"]),
+        holidays_country=holidays.get("country"),
+        holidays_subdivision=holidays.get("subdivision"),
+        column_aliases={k: tuple(v) for k, v in merged["columns"].items()},
+        stage_aliases=dict(merged["stages"]),
+    )
+
+
+def parse_config(data: Mapping[str, Any], origin: str, base: Path) -> Config:
+    validate(data, origin)
+    defaults = data.get("defaults", {})
+    trackers = tuple(
+        tracker_config(entry, defaults, base, origin, f"trackers.{i}")
+        for i, entry in enumerate(data.get("trackers", []))
+    )
+    run = data.get("run", {})
+    return Config(
+        trackers=trackers,
+        concurrency=run.get("concurrency", 4),
+        digest_dir=_resolve_path(run.get("digest_dir"), base),
+        state_dir=_resolve_path(run.get("state_dir"), base),
+        quotas=Quotas(**data.get("quotas", {})),
+    )
+
+
+def load_config(path: Path) -> Config:
+    """Read and validate a TOML config. Raises ConfigError naming the file and key."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the config ({exc.strerror})") from exc
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from exc
+    config = parse_config(data, str(path), path.parent)
+    return Config(
+        trackers=config.trackers,
+        path=path,
+        concurrency=config.concurrency,
+        digest_dir=config.digest_dir,
+        state_dir=config.state_dir,
+        quotas=config.quotas,
+    )
+
+
+def defaults_only(path: Path | None) -> dict[str, Any]:
+    """The [defaults] table of a config (for SOURCE arguments given with --config)."""
+    if path is None:
+        return {}
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    defaults: dict[str, Any] = data.get("defaults", {})
+    return defaults

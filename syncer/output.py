@@ -1,0 +1,114 @@
+"""What the CLI shows: a JSON document for machines, tables and a summary for people."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from syncer.backends.base import canonical_text
+from syncer.model import Urgency
+from syncer.plan import TrackerPlan
+from syncer.results import TrackerResult
+
+URGENCY_STYLE = {
+    Urgency.OVERDUE: "bold red",
+    Urgency.TODAY: "bold yellow",
+    Urgency.UPCOMING: "green",
+    Urgency.DONE: "dim",
+    Urgency.INVALID: "magenta",
+}
+
+
+def summary_counts(results: Sequence[TrackerResult]) -> dict[str, int]:
+    status = Counter(result.status for result in results)
+    urgency = Counter(row.decision.urgency for result in results for row in result.rows)
+    return {
+        "trackers": len(results),
+        "synced": status["synced"],
+        "unchanged": status["unchanged"],
+        "failed": status["failed"],
+        "conflicts": sum(len(result.conflicts) for result in results),
+        "invalid_rows": urgency[Urgency.INVALID],
+        "overdue": urgency[Urgency.OVERDUE],
+        "today": urgency[Urgency.TODAY],
+        "upcoming": urgency[Urgency.UPCOMING],
+    }
+
+
+def json_document(results: Sequence[TrackerResult], *, dry_run: bool) -> str:
+    document: dict[str, Any] = {
+        "trackers": [result.as_json() for result in results],
+        "summary": summary_counts(results),
+        "dry_run": dry_run,
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False)
+
+
+def summary_line(results: Sequence[TrackerResult]) -> str:
+    counts = summary_counts(results)
+    return (
+        f"{counts['trackers']} tracker(s): {counts['synced']} synced, "
+        f"{counts['unchanged']} unchanged, {counts['failed']} failed; "
+        f"{counts['overdue']} overdue, {counts['today']} due today, "
+        f"{counts['upcoming']} upcoming, {counts['invalid_rows']} invalid row(s), "
+        f"{counts['conflicts']} conflict(s)"
+    )
+
+
+def print_actions(console: Console, result: TrackerResult) -> None:
+    """The rows that need attention, most urgent first."""
+    order = [Urgency.OVERDUE, Urgency.TODAY, Urgency.UPCOMING, Urgency.INVALID]
+    rows = [row for row in result.rows if row.decision.urgency in order]
+    rows.sort(key=lambda row: (order.index(row.decision.urgency), row.decision.due_on or 0, row.row))
+    title = result.client or result.source
+    if result.failed:
+        console.print(f"[bold red]FAILED[/] {title}: {result.failed}")
+        return
+    table = Table(title=title, title_justify="left", show_lines=False)
+    for column in ("Row", "Company", "Position", "Next action", "Due", "Urgency", "Why"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        decision = row.decision
+        urgency = decision.urgency
+        table.add_row(
+            str(row.row),
+            row.company,
+            row.position,
+            decision.action.label if decision.action else "",
+            decision.due_on.isoformat() if decision.due_on else "",
+            f"[{URGENCY_STYLE[urgency]}]{urgency.value}[/]",
+            decision.why,
+        )
+    console.print(table)
+    for line in result.conflicts:
+        console.print(f"[yellow]conflict[/] {line}")
+
+
+def print_changes(console: Console, result: TrackerResult, plan: TrackerPlan | None) -> None:
+    """--dry-run: every owned cell the run would change."""
+    title = result.client or result.source
+    if result.failed or plan is None:
+        console.print(f"[bold red]FAILED[/] {title}: {result.failed}")
+        return
+    if plan.new_columns:
+        console.print(f"{title}: would add columns {', '.join(plan.new_columns)}")
+    if not plan.updates:
+        console.print(f"{title}: nothing to change")
+        return
+    table = Table(title=f"{title}: {len(plan.updates)} planned change(s)", title_justify="left")
+    for column in ("Row", "Column", "Now", "Would become"):
+        table.add_column(column, overflow="fold", max_width=60)
+    for update in plan.updates:
+        after = canonical_text(update.value)
+        table.add_row(str(update.row), update.column, _short(update.expected), _short(after))
+    console.print(table)
+
+
+def _short(text: str, limit: int = 80) -> str:
+    text = text.replace("\n", " ⏎ ")
+    return text if len(text) <= limit else text[: limit - 1] + "…"

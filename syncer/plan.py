@@ -1,0 +1,229 @@
+"""Planning: a tracker's rows in, the owned-cell updates out. Pure: no I/O.
+
+For every owned cell the three-way rule decides: a cell that still holds what syncer last wrote
+(or was blank) gets the new value; a cell a person changed since is kept and reported as a
+conflict. A run whose plan matches what is already there produces no update at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from syncer.backends.base import CellUpdate, SheetData, SyncState, canonical_text, digest
+from syncer.columns import ColumnMap, column_letter, resolve_columns
+from syncer.config import TrackerConfig
+from syncer.drafts import DraftRenderer
+from syncer.model import Action, Application, CellValue, Decision, Urgency
+from syncer.parse import RowParser
+from syncer.results import RowResult
+from syncer.rules import decide, invalid
+
+#: Owned fields the rules fill; Last Synced and Row ID are bookkeeping.
+PLANNED_FIELDS = ("next_action", "due_date", "urgency", "why", "draft")
+#: Text that a spreadsheet app would run as a formula if it stood at the start of a cell.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+MISSING_DETAIL = {
+    "topics_discussed": "add Topics Discussed so the draft recalls something specific",
+}
+
+
+def neutralise(text: str) -> str:
+    """Prefix ' to syncer-written text a spreadsheet would read as a formula."""
+    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+
+
+@dataclass
+class TrackerPlan:
+    """What one sync would do to one tracker."""
+
+    columns: ColumnMap
+    rows: list[RowResult] = field(default_factory=list)
+    updates: list[CellUpdate] = field(default_factory=list)
+    state: SyncState = field(default_factory=SyncState)
+    conflicts: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    changed_rows: int = 0
+
+    @property
+    def new_columns(self) -> tuple[str, ...]:
+        return self.columns.new_columns
+
+
+def new_row_id(sheet_row: int, app: Application, taken: set[str]) -> str:
+    """A deterministic identity for a row that has none yet (unique within the tracker)."""
+    salt = 0
+    while True:
+        seed = f"{sheet_row}|{app.company}|{app.position}|{salt}".encode()
+        candidate = "r" + hashlib.sha256(seed).hexdigest()[:10]
+        if candidate not in taken:
+            return candidate
+        salt += 1
+
+
+class Planner:
+    """Plans one tracker: built once per run (columns, parser, drafts), then ``plan(data)``."""
+
+    def __init__(
+        self,
+        config: TrackerConfig,
+        today: date,
+        now: datetime,
+        *,
+        renderer: DraftRenderer | None = None,
+        neutralise_formulas: bool = True,
+        drafts: bool = True,
+    ) -> None:
+        self.config = config
+        self.today = today
+        self.now = now.replace(second=0, microsecond=0, tzinfo=None)
+        self.neutralise_formulas = neutralise_formulas
+        self.draft_until = today + timedelta(days=config.policy.draft_window_days)
+        self.drafts = drafts and config.drafts != "off"
+        self.renderer = renderer or DraftRenderer(
+            config.templates, candidate_name=config.candidate_name
+        )
+
+    def plan(self, data: SheetData) -> TrackerPlan:
+        columns = resolve_columns(
+            data.source,
+            data.header,
+            self.config.column_aliases,
+            synced_before=bool(data.state.cells),
+        )
+        parser = RowParser(
+            columns,
+            data.header,
+            date_order=self.config.date_order,
+            stage_aliases=self.config.stage_aliases,
+        )
+        result = TrackerPlan(columns=columns)
+        result.state.data_rows = 0
+        taken: set[str] = set()
+        id_index = columns.owned["row_id"]
+        for index, cells in enumerate(data.rows):
+            if parser.is_blank_row(cells):
+                continue
+            result.state.data_rows += 1
+            sheet_row = data.sheet_row(index)
+            app, problems = parser.parse(cells)
+            if problems:
+                decision = invalid("; ".join(str(p) for p in problems))
+                for problem in problems:
+                    result.errors.append(f"{data.source} row {sheet_row}, column {problem}")
+            else:
+                decision = decide(app, self.today, self.config.policy, self.config.calendar)
+                if decision.urgency is Urgency.INVALID:
+                    result.errors.append(f"{data.source} row {sheet_row}: {decision.why}")
+            current_id = canonical_text(_cell(cells, id_index)).strip()
+            row_id = current_id
+            if not row_id or row_id in taken:
+                if row_id:
+                    result.errors.append(
+                        f"{data.source} row {sheet_row}, column Row ID: duplicate {row_id!r} "
+                        "(a copied row?); given a new identity"
+                    )
+                row_id = new_row_id(sheet_row, app, taken)
+            taken.add(row_id)
+            decision, wanted = self._wanted(app, decision)
+            self._diff_row(result, data, cells, sheet_row, row_id, current_id, wanted)
+            result.rows.append(
+                RowResult(
+                    row=sheet_row,
+                    company=app.company or "",
+                    position=app.position or "",
+                    decision=decision,
+                    contact_name=app.contact_name or "",
+                )
+            )
+        return result
+
+    def _wanted(
+        self, app: Application, decision: Decision
+    ) -> tuple[Decision, dict[str, CellValue]]:
+        """The owned values the plan wants (an invalid row leaves action and due alone)."""
+        if decision.urgency is Urgency.INVALID or decision.action is None:
+            return decision, {"urgency": Urgency.INVALID.value, "why": decision.why}
+        why = decision.why
+        draft_text = ""
+        if (
+            self.drafts
+            and decision.action is not Action.NONE
+            and decision.due_on is not None
+            and decision.due_on <= self.draft_until
+        ):
+            draft = self.renderer.render(app, decision, self.today)
+            if draft is not None:
+                draft_text = draft.text
+                asks = [MISSING_DETAIL[m] for m in draft.missing if m in MISSING_DETAIL]
+                if asks:
+                    why = f"{why}; {'; '.join(asks)}"
+        if why != decision.why:
+            decision = Decision(decision.action, decision.due_on, decision.urgency, why)
+        return decision, {
+            "next_action": decision.action.label,
+            "due_date": decision.due_on,
+            "urgency": decision.urgency.value,
+            "why": why,
+            "draft": draft_text or None,
+        }
+
+    def _diff_row(
+        self,
+        result: TrackerPlan,
+        data: SheetData,
+        cells: Sequence[CellValue],
+        sheet_row: int,
+        row_id: str,
+        current_id: str,
+        wanted: dict[str, CellValue],
+    ) -> None:
+        columns = result.columns
+        remembered = data.state.cells.get(row_id, {})
+        kept = dict(remembered)
+        writes: list[tuple[str, CellValue, str]] = []
+        for name, value in wanted.items():
+            if isinstance(value, str) and self.neutralise_formulas:
+                value = neutralise(value)
+            index = columns.owned[name]
+            current = canonical_text(_cell(cells, index))
+            new = canonical_text(value)
+            if current == new:
+                kept[name] = digest(new)
+                continue
+            last = remembered.get(name)
+            if (last is None and current == "") or (last is not None and digest(current) == last):
+                writes.append((name, value, current))
+                kept[name] = digest(new)
+            else:
+                header = columns.owned_header_text[name]
+                result.conflicts.append(
+                    f"{data.source} row {sheet_row}, column {header} "
+                    f"({column_letter(index)}{sheet_row}): changed by a person since syncer "
+                    "wrote it; kept"
+                )
+        if writes:
+            writes.append(("last_synced", self.now, canonical_text(_cell(cells, columns.owned["last_synced"]))))
+            kept["last_synced"] = digest(canonical_text(self.now))
+        if row_id != current_id:
+            writes.append(("row_id", row_id, current_id))
+        for name, value, current in writes:
+            result.updates.append(
+                CellUpdate(
+                    row=sheet_row,
+                    column=columns.owned_header_text[name],
+                    value=value,
+                    row_id=row_id,
+                    expected=current,
+                )
+            )
+        if writes:
+            result.changed_rows += 1
+        kept["row_id"] = digest(row_id)
+        result.state.cells[row_id] = kept
+
+
+def _cell(cells: Sequence[CellValue], index: int) -> CellValue:
+    return cells[index] if index < len(cells) else None

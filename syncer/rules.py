@@ -1,0 +1,252 @@
+"""The follow-up rules: SPEC.md's default policy as pure functions of (row, today, policy).
+
+No I/O here. ``decide`` never raises for a row problem: it returns urgency ``invalid`` with the
+reason. Dates are counted in calendar days, then moved to a working day (``fwd``: next, ``back``:
+previous) by the tracker's ``WorkCalendar``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from syncer.dates import WorkCalendar
+from syncer.model import Action, Application, Decision, Stage, Urgency
+from syncer.policy import Policy
+
+#: Fields holding dates that must not be after today (the event already happened).
+PAST_ONLY_FIELDS = (
+    "applied_on",
+    "thank_you_sent_on",
+    "last_contact_on",
+    "last_response_on",
+    "offer_received_on",
+    "rejected_on",
+    "feedback_requested_on",
+)
+
+
+class NeedsField(Exception):
+    """Internal: the stage's rule needs a date that is blank."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Plan:
+    """An action and its due date before urgency and snoozing are applied."""
+
+    action: Action
+    due_on: date | None
+    why: str
+
+
+def latest(*days: date | None) -> date | None:
+    """The latest of the given dates, blanks ignored; None when all are blank."""
+    given = [day for day in days if day is not None]
+    return max(given) if given else None
+
+
+def days(n: int) -> timedelta:
+    return timedelta(days=n)
+
+
+def _fmt(day: date) -> str:
+    return day.isoformat()
+
+
+def _applied(app: Application, policy: Policy, cal: WorkCalendar) -> Plan:
+    if app.applied_on is None:
+        raise NeedsField("Applied On is blank; stage applied needs it")
+    base = latest(app.applied_on, app.last_contact_on, app.last_response_on)
+    assert base is not None
+    due = cal.fwd(base + days(policy.follow_up_after_applying_days))
+    sent = app.follow_ups_sent
+    limit = policy.max_follow_ups_after_applying
+    if sent >= limit:
+        why = f"{sent} follow-ups sent with no reply since {_fmt(base)}: time to close this out"
+        return Plan(Action.CLOSE_OUT, due, why)
+    why = (
+        f"No reply since {_fmt(base)}: follow up "
+        f"{policy.follow_up_after_applying_days} days later ({sent} of {limit} follow-ups sent)"
+    )
+    return Plan(Action.FOLLOW_UP, due, why)
+
+
+def _interview_upcoming(interview_on: date, policy: Policy, cal: WorkCalendar) -> Plan:
+    due = cal.back(interview_on - days(policy.prepare_days_before_interview))
+    return Plan(
+        Action.PREPARE_INTERVIEW,
+        due,
+        f"Interview on {_fmt(interview_on)}: prepare by {_fmt(due)}",
+    )
+
+
+def _after_interview(
+    app: Application, interview_on: date, today: date, policy: Policy, cal: WorkCalendar
+) -> Plan:
+    if (
+        app.thank_you_sent_on is None
+        and today <= interview_on + days(policy.thank_you_window_days)
+    ):
+        due = interview_on + days(policy.thank_you_due_days)
+        why = f"Interviewed on {_fmt(interview_on)}: send a thank-you within 24 hours"
+        return Plan(Action.SEND_THANK_YOU, due, why)
+    base = latest(interview_on, app.last_contact_on, app.last_response_on)
+    assert base is not None
+    earliest = base + days(policy.follow_up_after_interview_days)
+    why = f"Last exchange {_fmt(base)}: wait {policy.follow_up_after_interview_days} days"
+    if app.decision_expected_on is not None:
+        after_decision = app.decision_expected_on + days(policy.days_after_decision_expected)
+        if after_decision > earliest:
+            earliest = after_decision
+            why = f"They expect to decide by {_fmt(app.decision_expected_on)}: wait until then"
+    due = cal.fwd(earliest)
+    sent = app.follow_ups_sent
+    limit = policy.max_follow_ups_after_interview
+    if sent >= limit:
+        return Plan(Action.CLOSE_OUT, due, f"{sent} follow-ups sent after the interview: close out")
+    return Plan(Action.FOLLOW_UP, due, f"{why} ({sent} of {limit} follow-ups sent)")
+
+
+def _offer(app: Application, policy: Policy, cal: WorkCalendar) -> Plan:
+    if app.offer_received_on is None:
+        raise NeedsField("Offer Received is blank; stage offer needs it")
+    due = cal.fwd(app.offer_received_on + days(policy.offer_response_days))
+    why = f"Offer received {_fmt(app.offer_received_on)}: answer it in writing"
+    if app.offer_deadline is not None:
+        before_deadline = cal.back(app.offer_deadline - days(policy.days_before_offer_deadline))
+        if before_deadline < due:
+            due = before_deadline
+            why = f"Offer deadline {_fmt(app.offer_deadline)}: answer before it"
+    return Plan(Action.RESPOND_TO_OFFER, due, why)
+
+
+def _negotiating(app: Application, policy: Policy, cal: WorkCalendar) -> Plan:
+    base = latest(app.offer_received_on, app.last_contact_on, app.last_response_on)
+    if base is None:
+        raise NeedsField(
+            "Offer Received, Last Contact and Last Response are all blank; "
+            "stage negotiating needs one"
+        )
+    due = cal.fwd(base + days(policy.negotiation_follow_up_days))
+    return Plan(Action.FOLLOW_UP, due, f"Negotiating since {_fmt(base)}: check in")
+
+
+def _accepted(app: Application, policy: Policy, cal: WorkCalendar) -> Plan:
+    base = latest(app.offer_received_on, app.last_response_on)
+    if base is None:
+        raise NeedsField(
+            "Offer Received and Last Response are both blank; stage accepted needs one"
+        )
+    if app.last_contact_on is not None and app.last_contact_on >= base:
+        return Plan(Action.NONE, None, "Acceptance sent: nothing to do")
+    due = cal.fwd(base + days(policy.acceptance_due_days))
+    return Plan(Action.SEND_ACCEPTANCE, due, "Offer accepted: confirm it in writing")
+
+
+def _rejected(app: Application, policy: Policy, cal: WorkCalendar) -> Plan:
+    if app.feedback_requested_on is not None:
+        return Plan(Action.NONE, None, "Feedback requested: nothing to do")
+    base = latest(app.rejected_on, app.last_response_on)
+    if base is None:
+        raise NeedsField("Rejected On and Last Response are both blank; stage rejected needs one")
+    due = cal.fwd(base + days(policy.feedback_wait_days))
+    return Plan(
+        Action.REQUEST_FEEDBACK,
+        due,
+        f"Rejected {_fmt(base)}: wait {policy.feedback_wait_days} days, then ask for feedback",
+    )
+
+
+def _stage_plan(app: Application, today: date, policy: Policy, cal: WorkCalendar) -> Plan:
+    stage = app.stage
+    if stage in (Stage.WISHLIST, Stage.WITHDRAWN, Stage.CLOSED):
+        assert stage is not None
+        return Plan(Action.NONE, None, f"Stage {stage.value}: nothing to send")
+    if stage is Stage.APPLIED:
+        return _applied(app, policy, cal)
+    if stage in (Stage.INTERVIEW_SCHEDULED, Stage.INTERVIEWED):
+        if app.interview_on is None:
+            raise NeedsField(f"Interview Date is blank; stage {stage.value} needs it")
+        if stage is Stage.INTERVIEW_SCHEDULED and app.interview_on > today:
+            return _interview_upcoming(app.interview_on, policy, cal)
+        return _after_interview(app, app.interview_on, today, policy, cal)
+    if stage is Stage.OFFER:
+        return _offer(app, policy, cal)
+    if stage is Stage.NEGOTIATING:
+        return _negotiating(app, policy, cal)
+    if stage is Stage.ACCEPTED:
+        return _accepted(app, policy, cal)
+    if stage is Stage.REJECTED:
+        return _rejected(app, policy, cal)
+    raise AssertionError(f"unhandled stage {stage!r}")
+
+
+def urgency_of(due_on: date | None, today: date) -> Urgency:
+    if due_on is None:
+        return Urgency.DONE
+    if due_on < today:
+        return Urgency.OVERDUE
+    if due_on == today:
+        return Urgency.TODAY
+    return Urgency.UPCOMING
+
+
+def invalid(why: str) -> Decision:
+    return Decision(action=None, due_on=None, urgency=Urgency.INVALID, why=why)
+
+
+def future_dates(app: Application, today: date) -> list[str]:
+    """The past-only fields whose date is after today."""
+    return [
+        name
+        for name in PAST_ONLY_FIELDS
+        if (value := getattr(app, name)) is not None and value > today
+    ]
+
+
+def decide(
+    app: Application,
+    today: date,
+    policy: Policy | None = None,
+    calendar: WorkCalendar | None = None,
+) -> Decision:
+    """The next action, due date, urgency and reason for one parsed row.
+
+    Cell-level problems (blank required cells, unknown stage, bad dates or counts) are found by
+    the parser and reported before this is called; this checks what only the rules know: dates in
+    the future that must be past, and blank dates the stage's rule needs.
+    """
+    policy = policy or Policy()
+    calendar = calendar or WorkCalendar()
+    if app.company is None or app.position is None or app.stage is None:
+        missing = [
+            label
+            for label, value in (
+                ("Company", app.company),
+                ("Position", app.position),
+                ("Stage", app.stage),
+            )
+            if value is None
+        ]
+        return invalid(f"{', '.join(missing)} blank")
+    if app.follow_ups_sent < 0:
+        return invalid("Follow-Ups Sent must be a whole number >= 0")
+    in_future = future_dates(app, today)
+    if in_future:
+        from syncer.columns import header_of
+
+        names = ", ".join(header_of(name) for name in in_future)
+        return invalid(f"{names} is after today ({today.isoformat()}); it must be in the past")
+    try:
+        plan = _stage_plan(app, today, policy, calendar)
+    except NeedsField as problem:
+        return invalid(problem.message)
+    due_on, why = plan.due_on, plan.why
+    if due_on is not None and app.snooze_until is not None and app.snooze_until > due_on:
+        due_on = app.snooze_until
+        why = f"{why}; snoozed until {app.snooze_until.isoformat()}"
+    return Decision(plan.action, due_on, urgency_of(due_on, today), why)

@@ -1,0 +1,149 @@
+"""One sync of one tracker: read, plan, check the safety rails, write. And many trackers at once.
+
+A tracker problem fails that tracker only: it becomes ``TrackerResult.failed`` and the others go
+on. Row problems are data in the plan, never failures.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from syncer.backends.base import Backend, CellUpdate
+from syncer.config import TrackerConfig
+from syncer.errors import SyncerError, TrackerError
+from syncer.plan import Planner, TrackerPlan
+from syncer.results import TrackerResult
+
+log = logging.getLogger(__name__)
+
+#: The mass-change guard: a plan that changes owned cells in more than this share of the rows
+#: AND more than ``MASS_CHANGE_MIN_ROWS`` rows is held back unless --force.
+MASS_CHANGE_SHARE = 0.5
+MASS_CHANGE_MIN_ROWS = 20
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    today: date | None = None  # None: today in the tracker's time zone
+    now: datetime | None = None
+    dry_run: bool = False
+    force: bool = False
+
+
+BackendOpener = Callable[[TrackerConfig], Backend]
+
+
+def is_local_source(source: str) -> bool:
+    return source.lower().endswith((".csv", ".xlsx", ".xlsm", ".xls", ".xltx")) or Path(
+        source
+    ).exists()
+
+
+def open_backend(config: TrackerConfig) -> Backend:
+    """The backend for a tracker's source: a local file, or a Google Sheets URL or key."""
+    if is_local_source(config.source):
+        from syncer.backends.local import open_local
+
+        return open_local(Path(config.source), header_row=config.header_row, tab=config.tab)
+    from syncer.google.backend import open_sheet
+
+    return open_sheet(config)
+
+
+def today_for(config: TrackerConfig, override: date | None) -> date:
+    if override is not None:
+        return override
+    return datetime.now(config.zone).date()
+
+
+def guard(plan: TrackerPlan, previous_rows: int | None, synced_before: bool) -> str | None:
+    """Why this plan should not be written without --force, or None."""
+    rows = plan.state.data_rows or 0
+    if previous_rows and rows == 0:
+        return (
+            f"read 0 data rows where the last run saw {previous_rows}; "
+            "nothing written (was the sheet cleared or the header moved?). Use --force to sync"
+        )
+    if synced_before and plan.changed_rows > MASS_CHANGE_MIN_ROWS:
+        if plan.changed_rows > rows * MASS_CHANGE_SHARE:
+            return (
+                f"the plan would change syncer's cells in {plan.changed_rows} of {rows} rows; "
+                "nothing written, in case the sheet was re-sorted or replaced. "
+                "Check with --dry-run, then use --force"
+            )
+    return None
+
+
+def sync_tracker(
+    config: TrackerConfig,
+    options: RunOptions,
+    *,
+    opener: BackendOpener = open_backend,
+) -> tuple[TrackerResult, TrackerPlan | None]:
+    """Sync one tracker. Never raises for a tracker problem: the result says it failed."""
+    result = TrackerResult(source=config.source, client=config.name, dry_run=options.dry_run)
+    try:
+        backend = opener(config)
+        result.url = getattr(backend, "url", None)
+        data = backend.read()
+        today = today_for(config, options.today)
+        now = options.now or datetime.now(config.zone)
+        planner = Planner(
+            config,
+            today,
+            now,
+            neutralise_formulas=getattr(backend, "neutralises_formulas", True),
+        )
+        plan = planner.plan(data)
+        result.rows = plan.rows
+        result.errors = plan.errors
+        result.conflicts = plan.conflicts
+        link = getattr(backend, "row_link", None)
+        if link is not None:
+            result.rows = [
+                type(row)(**{**row.__dict__, "link": link(row.row)}) for row in plan.rows
+            ]
+        if options.dry_run:
+            result.cells_written = 0
+            return result, plan
+        held = None if options.force else guard(plan, data.state.data_rows, bool(data.state.cells))
+        if held:
+            raise TrackerError(config.source, held)
+        updates: Sequence[CellUpdate] = plan.updates
+        if updates or plan.new_columns:
+            updates = backend.recheck(updates)
+        if updates or plan.new_columns or plan.state != data.state:
+            backend.write(updates, plan.new_columns, plan.state)
+        result.cells_written = len(updates)
+        return result, plan
+    except SyncerError as exc:
+        result.failed = exc.message if isinstance(exc, TrackerError) else str(exc)
+        log.warning("tracker failed: %s: %s", config.label, result.failed)
+        return result, None
+
+
+def sync_all(
+    configs: Sequence[TrackerConfig],
+    options: RunOptions,
+    *,
+    concurrency: int = 4,
+    opener: BackendOpener = open_backend,
+    on_done: Callable[[TrackerResult], None] | None = None,
+) -> list[TrackerResult]:
+    """Sync every tracker (a bounded pool); results in the configs' order."""
+
+    def one(config: TrackerConfig) -> TrackerResult:
+        result, _ = sync_tracker(config, options, opener=opener)
+        if on_done is not None:
+            on_done(result)
+        return result
+
+    if concurrency <= 1 or len(configs) <= 1:
+        return [one(config) for config in configs]
+    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="syncer") as pool:
+        return list(pool.map(one, configs))
