@@ -1,0 +1,271 @@
+"""Draft messages: one Jinja template per action and channel, rendered from a row's fields.
+
+Row text (Notes, Topics Discussed, ...) is only ever passed to a template as data, so braces
+typed in a cell stay literal. Templates run in Jinja's sandbox with ``StrictUndefined``; a
+broken template in a coach's folder raises ``TemplateProblem`` naming the file and line, which
+the caller treats as a tracker-level problem. See templates/README.md for the variables, the
+file naming and the fallback order.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import Any
+
+from jinja2 import (
+    BaseLoader,
+    ChoiceLoader,
+    FileSystemLoader,
+    StrictUndefined,
+    Template,
+    TemplateError,
+    TemplateNotFound,
+    TemplateSyntaxError,
+    pass_context,
+)
+from jinja2.runtime import Context
+from jinja2.sandbox import SandboxedEnvironment
+
+from syncer.errors import SyncerError
+from syncer.model import Action, Application, Channel, Decision, OfferDecision
+from syncer.resources import templates_dir
+
+#: Appended to a draft that had to be cut to fit one spreadsheet cell.
+SHORTENED_MARKER = "\n[... draft shortened by syncer to fit a cell ...]"
+
+#: Google Sheets refuses cells longer than this.
+CELL_LIMIT = 50_000
+
+_ARRIVE_EARLY = timedelta(minutes=15)
+
+
+class TemplateProblem(SyncerError):
+    """A draft template cannot be loaded or rendered: a tracker-level problem, not a crash."""
+
+    def __init__(self, template: str, line: int | None, message: str) -> None:
+        where = f"{template}, line {line}" if line is not None else template
+        super().__init__(f"draft template {where}: {message}")
+        self.template = template
+        self.line = line
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A rendered draft message, ready for the person to edit."""
+
+    text: str
+    template: str  # the template file that rendered it
+    missing: tuple[str, ...]  # fields whose absence left a visible placeholder
+
+
+class _TraversableLoader(BaseLoader):
+    """Loads templates from a folder that may live inside an installed package."""
+
+    def __init__(self, folder: Traversable) -> None:
+        self.folder = folder
+
+    def get_source(
+        self, environment: Any, template: str
+    ) -> tuple[str, str | None, Callable[[], bool] | None]:
+        source = self.folder.joinpath(template)
+        if not source.is_file():
+            raise TemplateNotFound(template)
+        return source.read_text(encoding="utf-8"), str(source), lambda: True
+
+
+def template_names(action: Action, channel: Channel, offer: OfferDecision | None) -> list[str]:
+    """The file names to try, best first; each name is looked up in every folder in turn."""
+    stems = [action.value]
+    if action is Action.RESPOND_TO_OFFER:
+        stems.insert(0, f"{action.value}.{(offer or OfferDecision.UNDECIDED).value}")
+    names: list[str] = []
+    for stem in stems:
+        names += [f"{stem}.{channel.value}.j2", f"{stem}.j2", f"{stem}.{Channel.EMAIL.value}.j2"]
+    return list(dict.fromkeys(names))
+
+
+@pass_context
+def long_date(context: Context, value: date | None) -> str:
+    """'Tuesday 3 December'; the year is added when it is not the year of ``today``."""
+    if value is None:
+        return ""
+    text = f"{value:%A} {value.day} {value:%B}"
+    today = context.get("today")
+    if isinstance(today, date) and value.year != today.year:
+        text += f" {value.year}"
+    return text
+
+
+def clock(value: datetime | None) -> str:
+    """'2:30 pm', or '' when there is no time."""
+    if value is None:
+        return ""
+    hour = value.hour % 12 or 12
+    return f"{hour}:{value.minute:02d} {'am' if value.hour < 12 else 'pm'}"
+
+
+def phrase(value: str | None) -> str:
+    """A cell's text ready to sit inside a sentence: trimmed, without a closing full stop."""
+    return (value or "").strip().rstrip(".;,").rstrip()
+
+
+def _text(value: str | None) -> str:
+    return (value or "").strip()
+
+
+class DraftRenderer:
+    """Renders drafts from a coach's template folder (optional) backed by syncer's own."""
+
+    def __init__(
+        self,
+        template_dir: Path | None = None,
+        *,
+        candidate_name: str | None = None,
+        max_chars: int = CELL_LIMIT,
+    ) -> None:
+        if max_chars <= len(SHORTENED_MARKER):
+            raise ValueError(f"max_chars must exceed {len(SHORTENED_MARKER)}, got {max_chars}")
+        if template_dir is not None and not Path(template_dir).is_dir():
+            raise TemplateProblem(str(template_dir), None, "no such template folder")
+        self.template_dir = Path(template_dir) if template_dir is not None else None
+        self.candidate_name = _text(candidate_name)
+        self.max_chars = max_chars
+        loaders: list[BaseLoader] = []
+        if self.template_dir is not None:
+            loaders.append(FileSystemLoader(str(self.template_dir)))
+        loaders.append(_TraversableLoader(templates_dir()))
+        self.environment = SandboxedEnvironment(
+            loader=ChoiceLoader(loaders),
+            undefined=StrictUndefined,
+            autoescape=False,
+            keep_trailing_newline=False,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            auto_reload=False,
+        )
+        self.environment.filters.update(long_date=long_date, clock=clock, phrase=phrase)
+        self._templates: dict[tuple[Action, Channel, OfferDecision | None], Template] = {}
+
+    def render(self, app: Application, decision: Decision, today: date) -> Draft | None:
+        """None when decision.action is None or Action.NONE."""
+        action = decision.action
+        if action is None or action is Action.NONE:
+            return None
+        channel = app.preferred_channel or Channel.EMAIL
+        offer = app.offer_decision if action is Action.RESPOND_TO_OFFER else None
+        template = self._template(action, channel, offer)
+        missing: list[str] = []
+
+        def placeholder(field: str, hint: str) -> str:
+            if field not in missing:
+                missing.append(field)
+            return f"[{hint}]"
+
+        context = self._context(app, decision, today, channel, placeholder)
+        try:
+            text = template.render(context)
+        except TemplateError as error:
+            raise _problem(template.filename or template.name or "?", error) from error
+        return Draft(self._fit(text.strip()), template.filename or "", tuple(missing))
+
+    def check(self) -> None:
+        """Compile every template in the coach's folder now, so a typo fails before any write."""
+        for name in self._override_names():
+            self._compile(name)
+
+    def _override_names(self) -> Iterator[str]:
+        if self.template_dir is not None:
+            yield from sorted(path.name for path in self.template_dir.glob("*.j2"))
+
+    def _template(self, action: Action, channel: Channel, offer: OfferDecision | None) -> Template:
+        key = (action, channel, offer)
+        cached = self._templates.get(key)
+        if cached is None:
+            names = template_names(action, channel, offer)
+            try:
+                cached = self.environment.select_template(names)
+            except TemplateNotFound as error:
+                raise TemplateProblem(names[0], None, "no template found") from error
+            except TemplateError as error:
+                raise _problem(_failed_file(error, names[0]), error) from error
+            self._templates[key] = cached
+        return cached
+
+    def _compile(self, name: str) -> Template:
+        try:
+            return self.environment.get_template(name)
+        except TemplateError as error:
+            raise _problem(_failed_file(error, name), error) from error
+
+    def _context(
+        self,
+        app: Application,
+        decision: Decision,
+        today: date,
+        channel: Channel,
+        placeholder: Callable[[str, str], str],
+    ) -> dict[str, Any]:
+        interview_at = app.interview_at
+        return {
+            "company": _text(app.company),
+            "position": _text(app.position),
+            "stage": app.stage.value if app.stage else "",
+            "contact_name": _text(app.contact_name),
+            "contact_email": _text(app.contact_email),
+            "contact_phone": _text(app.contact_phone),
+            "candidate_name": self.candidate_name,
+            "applied_on": app.applied_on,
+            "interview_on": app.interview_on,
+            "interview_at": interview_at,
+            "arrive_by": interview_at - _ARRIVE_EARLY if interview_at else None,
+            "due_on": decision.due_on,
+            "today": today,
+            "topics_discussed": _text(app.topics_discussed),
+            "personal_connection": _text(app.personal_connection),
+            "forgot_to_mention": _text(app.forgot_to_mention),
+            "industry": _text(app.industry),
+            "notes": _text(app.notes),
+            "follow_ups_sent": app.follow_ups_sent,
+            "last_contact_on": app.last_contact_on,
+            "offer_received_on": app.offer_received_on,
+            "offer_deadline": app.offer_deadline,
+            "offer_decision": (app.offer_decision or OfferDecision.UNDECIDED).value,
+            "decision_expected_on": app.decision_expected_on,
+            "action": decision.action.value if decision.action else "",
+            "channel": channel.value,
+            "placeholder": placeholder,
+        }
+
+    def _fit(self, text: str) -> str:
+        if len(text) <= self.max_chars:
+            return text
+        room = self.max_chars - len(SHORTENED_MARKER)
+        return text[:room].rstrip() + SHORTENED_MARKER
+
+
+def _failed_file(error: TemplateError, fallback: str) -> str:
+    if isinstance(error, TemplateSyntaxError):
+        return error.filename or error.name or fallback
+    return fallback
+
+
+def _problem(filename: str, error: TemplateError) -> TemplateProblem:
+    """Name the template file and line of a Jinja error.
+
+    Syntax errors carry both; for a runtime error, Jinja rewrites the traceback so that its
+    frames point into the template files, and the innermost one (an included file, if any)
+    is the line to fix.
+    """
+    if isinstance(error, TemplateSyntaxError):
+        return TemplateProblem(error.filename or filename, error.lineno, error.message or "")
+    line = None
+    for frame in traceback.extract_tb(error.__traceback__):
+        if frame.filename == filename or frame.filename.endswith(".j2"):
+            filename, line = frame.filename, frame.lineno
+    return TemplateProblem(filename, line, str(error))
