@@ -71,20 +71,21 @@ def resolve_columns(
     wanted: dict[str, str] = {}  # normalised header text -> field name
     for spec in input_fields():
         wanted[normalize_label(spec.header)] = spec.name
-    for field_name, text in owned_headers().items():
-        wanted[normalize_label(text)] = field_name
-    for field_name, texts in (aliases or {}).items():
-        for text in texts:
-            wanted[normalize_label(text)] = field_name
+    for owned_name, owned_text in owned_headers().items():
+        wanted[normalize_label(owned_text)] = owned_name
+    for alias_field, alias_texts in (aliases or {}).items():
+        for alias in alias_texts:
+            wanted[normalize_label(alias)] = alias_field
 
     found: dict[str, int] = {}
     texts: dict[str, str] = {}
     for index, cell in enumerate(header):
         if cell is None or not str(cell).strip():
             continue
-        field_name = wanted.get(normalize_label(cell))
-        if field_name is None:
+        match = wanted.get(normalize_label(cell))
+        if match is None:
             continue
+        field_name = match
         if field_name in found:
             first = header[found[field_name]]
             raise HeaderError(
@@ -118,7 +119,7 @@ def resolve_columns(
     # Trailing blank header cells do not count: new columns go right after the last header.
     while width > 0 and (header[width - 1] is None or not str(header[width - 1]).strip()):
         width -= 1
-    new_columns = []
+    new_columns: list[str] = []
     for name in absent:
         placed[name] = width
         texts[name] = owned[name]

@@ -130,7 +130,9 @@ def tracker_config(
         try:
             ZoneInfo(timezone)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ConfigError(f"{origin}: key {where}.timezone: unknown time zone {timezone!r}")
+            raise ConfigError(
+                f"{origin}: key {where}.timezone: unknown time zone {timezone!r}"
+            ) from None
     holidays = merged.get("holidays") or {}
     if holidays:
         problem = validate_holiday_region(holidays["country"], holidays.get("subdivision"))

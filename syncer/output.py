@@ -64,10 +64,12 @@ def print_actions(console: Console, result: TrackerResult) -> None:
     """The rows that need attention, most urgent first."""
     order = [Urgency.OVERDUE, Urgency.TODAY, Urgency.UPCOMING, Urgency.INVALID]
     rows = [row for row in result.rows if row.decision.urgency in order]
-    rows.sort(key=lambda row: (order.index(row.decision.urgency), row.decision.due_on or 0, row.row))
+    rows.sort(
+        key=lambda row: (order.index(row.decision.urgency), row.decision.due_on or 0, row.row)
+    )
     title = result.client or result.source
     if result.failed:
-        console.print(f"[bold red]FAILED[/] {title}: {result.failed}")
+        console.print(f"[bold red]FAILED[/] {title}: {result.failed}", soft_wrap=True)
         return
     table = Table(title=title, title_justify="left", show_lines=False)
     for column in ("Row", "Company", "Position", "Next action", "Due", "Urgency", "Why"):
@@ -86,19 +88,19 @@ def print_actions(console: Console, result: TrackerResult) -> None:
         )
     console.print(table)
     for line in result.conflicts:
-        console.print(f"[yellow]conflict[/] {line}")
+        console.print(f"[yellow]conflict[/] {line}", soft_wrap=True)
 
 
 def print_changes(console: Console, result: TrackerResult, plan: TrackerPlan | None) -> None:
     """--dry-run: every owned cell the run would change."""
     title = result.client or result.source
     if result.failed or plan is None:
-        console.print(f"[bold red]FAILED[/] {title}: {result.failed}")
+        console.print(f"[bold red]FAILED[/] {title}: {result.failed}", soft_wrap=True)
         return
     if plan.new_columns:
-        console.print(f"{title}: would add columns {', '.join(plan.new_columns)}")
+        console.print(f"{title}: would add columns {', '.join(plan.new_columns)}", soft_wrap=True)
     if not plan.updates:
-        console.print(f"{title}: nothing to change")
+        console.print(f"{title}: nothing to change", soft_wrap=True)
         return
     table = Table(title=f"{title}: {len(plan.updates)} planned change(s)", title_justify="left")
     for column in ("Row", "Column", "Now", "Would become"):

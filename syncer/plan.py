@@ -144,13 +144,14 @@ class Planner:
         self, app: Application, decision: Decision
     ) -> tuple[Decision, dict[str, CellValue]]:
         """The owned values the plan wants (an invalid row leaves action and due alone)."""
-        if decision.urgency is Urgency.INVALID or decision.action is None:
+        action = decision.action
+        if decision.urgency is Urgency.INVALID or action is None:
             return decision, {"urgency": Urgency.INVALID.value, "why": decision.why}
         why = decision.why
         draft_text = ""
         if (
             self.drafts
-            and decision.action is not Action.NONE
+            and action is not Action.NONE
             and decision.due_on is not None
             and decision.due_on <= self.draft_until
         ):
@@ -163,7 +164,7 @@ class Planner:
         if why != decision.why:
             decision = Decision(decision.action, decision.due_on, decision.urgency, why)
         return decision, {
-            "next_action": decision.action.label,
+            "next_action": action.label,
             "due_date": decision.due_on,
             "urgency": decision.urgency.value,
             "why": why,
@@ -205,7 +206,13 @@ class Planner:
                     "wrote it; kept"
                 )
         if writes:
-            writes.append(("last_synced", self.now, canonical_text(_cell(cells, columns.owned["last_synced"]))))
+            writes.append(
+                (
+                    "last_synced",
+                    self.now,
+                    canonical_text(_cell(cells, columns.owned["last_synced"])),
+                )
+            )
             kept["last_synced"] = digest(canonical_text(self.now))
         if row_id != current_id:
             writes.append(("row_id", row_id, current_id))

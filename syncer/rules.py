@@ -87,10 +87,7 @@ def _interview_upcoming(interview_on: date, policy: Policy, cal: WorkCalendar) -
 def _after_interview(
     app: Application, interview_on: date, today: date, policy: Policy, cal: WorkCalendar
 ) -> Plan:
-    if (
-        app.thank_you_sent_on is None
-        and today <= interview_on + days(policy.thank_you_window_days)
-    ):
+    if app.thank_you_sent_on is None and today <= interview_on + days(policy.thank_you_window_days):
         due = interview_on + days(policy.thank_you_due_days)
         why = f"Interviewed on {_fmt(interview_on)}: send a thank-you within 24 hours"
         return Plan(Action.SEND_THANK_YOU, due, why)

@@ -39,9 +39,10 @@ BackendOpener = Callable[[TrackerConfig], Backend]
 
 
 def is_local_source(source: str) -> bool:
-    return source.lower().endswith((".csv", ".xlsx", ".xlsm", ".xls", ".xltx")) or Path(
-        source
-    ).exists()
+    return (
+        source.lower().endswith((".csv", ".xlsx", ".xlsm", ".xls", ".xltx"))
+        or Path(source).exists()
+    )
 
 
 def open_backend(config: TrackerConfig) -> Backend:
@@ -69,13 +70,13 @@ def guard(plan: TrackerPlan, previous_rows: int | None, synced_before: bool) -> 
             f"read 0 data rows where the last run saw {previous_rows}; "
             "nothing written (was the sheet cleared or the header moved?). Use --force to sync"
         )
-    if synced_before and plan.changed_rows > MASS_CHANGE_MIN_ROWS:
-        if plan.changed_rows > rows * MASS_CHANGE_SHARE:
-            return (
-                f"the plan would change syncer's cells in {plan.changed_rows} of {rows} rows; "
-                "nothing written, in case the sheet was re-sorted or replaced. "
-                "Check with --dry-run, then use --force"
-            )
+    many = plan.changed_rows > MASS_CHANGE_MIN_ROWS
+    if synced_before and many and plan.changed_rows > rows * MASS_CHANGE_SHARE:
+        return (
+            f"the plan would change syncer's cells in {plan.changed_rows} of {rows} rows; "
+            "nothing written, in case the sheet was re-sorted or replaced. "
+            "Check with --dry-run, then use --force"
+        )
     return None
 
 
@@ -99,6 +100,7 @@ def sync_tracker(
             now,
             neutralise_formulas=getattr(backend, "neutralises_formulas", True),
         )
+        planner.renderer.check()  # a broken template of the tracker's fails it before any write
         plan = planner.plan(data)
         result.rows = plan.rows
         result.errors = plan.errors

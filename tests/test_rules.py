@@ -25,6 +25,7 @@ def app(stage: Stage | None = Stage.APPLIED, **fields: object) -> Application:
     return Application(company="Acme", position="Engineer", stage=stage, **fields)  # type: ignore[arg-type]
 
 
+# fmt: off
 CASES = [
     # (id, application, action, due, urgency)
     ("wishlist", app(Stage.WISHLIST), Action.NONE, None, Urgency.DONE),
@@ -87,6 +88,7 @@ CASES = [
     ("future-rejected", app(Stage.REJECTED, rejected_on=d("2026-12-01")), None, None, Urgency.INVALID),
     ("future-interview-is-fine", app(Stage.INTERVIEW_SCHEDULED, interview_on=d("2026-12-24"), applied_on=d("2026-11-01")), Action.PREPARE_INTERVIEW, "2026-12-22", Urgency.UPCOMING),
 ]
+# fmt: on
 
 
 @pytest.mark.parametrize(
@@ -236,7 +238,9 @@ def test_workday_due_dates_except_thank_you_and_snooze(
 
 
 def test_interview_time_of_day_does_not_matter() -> None:
-    morning = app(Stage.INTERVIEW_SCHEDULED, interview_on=TODAY, interview_at=datetime(2026, 11, 26, 9))
+    morning = app(
+        Stage.INTERVIEW_SCHEDULED, interview_on=TODAY, interview_at=datetime(2026, 11, 26, 9)
+    )
     assert decide(morning, TODAY).action is Action.SEND_THANK_YOU
     assert decide(morning, TODAY - timedelta(days=1)).action is Action.PREPARE_INTERVIEW
 
