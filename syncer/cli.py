@@ -8,21 +8,24 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 from rich.console import Console
+from rich.progress import Progress
 
 from syncer import __version__
 from syncer.config import Config, TrackerConfig, load_config, tracker_config
 from syncer.errors import ConfigError, SyncerError
 from syncer.exitcodes import ExitCode
+from syncer.logs import configure as configure_logging
 from syncer.output import json_document, print_actions, print_changes, summary_line
 from syncer.results import TrackerResult
-from syncer.sync import RunOptions, sync_tracker
+from syncer.sync import RunOptions, sync_each
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -60,7 +63,14 @@ def planning_options(command: F) -> F:
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="syncer")
 @click.option("-v", "--verbose", count=True, help="More log lines on stderr (-vv: debug).")
-def cli(verbose: int) -> None:
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Log lines on stderr as text or as JSON (one object a line, for cron).",
+)
+def cli(verbose: int, log_format: str) -> None:
     """Plan the next follow-up for every application in your tracker.
 
     \b
@@ -69,8 +79,7 @@ def cli(verbose: int) -> None:
       syncer init tracker.xlsx            # a new, empty tracker to fill in
       syncer sync tracker.xlsx            # plan and write the status columns
     """
-    level = [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    configure_logging(verbose, log_format)
 
 
 def _configs(sources: tuple[str, ...], config_path: Path | None) -> Config:
@@ -114,24 +123,28 @@ def run_sync(
     as_json: bool,
     concurrency: int = 4,
 ) -> list[TrackerResult]:
+    """Sync the trackers, then report: a table per tracker, or one JSON document."""
     err = Console(stderr=True, soft_wrap=False)
     out = Console(soft_wrap=False)
-    results: list[TrackerResult] = []
-    for config in trackers:
-        result, plan = sync_tracker(config, options)
-        results.append(result)
-        if as_json:
-            continue
-        if options.dry_run:
-            print_changes(out, result, plan)
-        else:
-            print_actions(out, result)
+    with progress_display(err, len(trackers)) as on_done:
+        outcomes = sync_each(trackers, options, concurrency=concurrency, on_done=on_done)
+    results = [result for result, _ in outcomes]
     if as_json:
         click.echo(json_document(results, dry_run=options.dry_run))
-    err.print(summary_line(results), highlight=False)
+    else:
+        for result, plan in outcomes:
+            if options.dry_run:
+                print_changes(out, result, plan)
+            else:
+                print_actions(out, result)
+    err.print(summary_line(results), highlight=False, soft_wrap=True)
     for result in results:
         if result.failed:
-            err.print(f"failed: {result.client or result.source}: {result.failed}", highlight=False)
+            err.print(
+                f"failed: {result.client or result.source}: {result.failed}",
+                highlight=False,
+                soft_wrap=True,
+            )
     return results
 
 
@@ -145,6 +158,12 @@ def run_sync(
 )
 @planning_options
 @click.option("--force", is_flag=True, help="Write even when a safety guard holds the plan back.")
+@click.option(
+    "--digest",
+    "digest_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write digest.html, digest.csv and digest.ics into this folder after the run.",
+)
 def sync(
     sources: tuple[str, ...],
     config_path: Path | None,
@@ -152,6 +171,7 @@ def sync(
     dry_run: bool,
     as_json: bool,
     force: bool,
+    digest_dir: Path | None,
 ) -> None:
     """Plan each row's next action and write the status columns back.
 
@@ -166,6 +186,17 @@ def sync(
     config = _configs(sources, config_path)
     options = RunOptions(today=today, dry_run=dry_run, force=force)
     results = run_sync(config.trackers, options, as_json=as_json, concurrency=config.concurrency)
+    digest_dir = digest_dir or config.digest_dir
+    if digest_dir is not None:
+        from syncer.digest import write_digest
+
+        files = write_digest(
+            results,
+            digest_dir,
+            today=today or date.today(),
+            generated_at=datetime.now().astimezone(),
+        )
+        click.echo(f"digest: {files.html}", err=True)
     failed = any(result.failed for result in results)
     sys.exit(ExitCode.TRACKER_FAILED if failed else ExitCode.OK)
 
@@ -219,6 +250,27 @@ def demo(folder: Path, today: date | None, dry_run: bool, as_json: bool) -> None
     options = RunOptions(today=run_day, dry_run=dry_run, now=datetime.now())
     results = run_sync(trackers, options, as_json=as_json)
     sys.exit(ExitCode.TRACKER_FAILED if any(r.failed for r in results) else ExitCode.OK)
+
+
+@contextmanager
+def progress_display(console: Console, total: int) -> Iterator[Callable[[TrackerResult], None]]:
+    """A progress bar on a terminal; one plain log line per tracker otherwise (cron)."""
+    if console.is_terminal and total > 1:
+        with Progress(console=console, transient=True) as progress:
+            task = progress.add_task("syncing", total=total)
+            yield lambda result: progress.advance(task)
+        return
+
+    def log_line(result: TrackerResult) -> None:
+        logging.getLogger("syncer.run").info(
+            "%s %s: %d cell(s) written, %d row(s)",
+            result.status,
+            result.client or result.source,
+            result.cells_written,
+            len(result.rows),
+        )
+
+    yield log_line
 
 
 def main() -> None:

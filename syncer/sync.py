@@ -129,6 +129,31 @@ def sync_tracker(
         return result, None
 
 
+Outcome = tuple[TrackerResult, TrackerPlan | None]
+
+
+def sync_each(
+    configs: Sequence[TrackerConfig],
+    options: RunOptions,
+    *,
+    concurrency: int = 4,
+    opener: BackendOpener = open_backend,
+    on_done: Callable[[TrackerResult], None] | None = None,
+) -> list[Outcome]:
+    """Sync every tracker in a bounded pool; outcomes in the configs' order."""
+
+    def one(config: TrackerConfig) -> Outcome:
+        outcome = sync_tracker(config, options, opener=opener)
+        if on_done is not None:
+            on_done(outcome[0])
+        return outcome
+
+    if concurrency <= 1 or len(configs) <= 1:
+        return [one(config) for config in configs]
+    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="syncer") as pool:
+        return list(pool.map(one, configs))
+
+
 def sync_all(
     configs: Sequence[TrackerConfig],
     options: RunOptions,
@@ -138,14 +163,5 @@ def sync_all(
     on_done: Callable[[TrackerResult], None] | None = None,
 ) -> list[TrackerResult]:
     """Sync every tracker (a bounded pool); results in the configs' order."""
-
-    def one(config: TrackerConfig) -> TrackerResult:
-        result, _ = sync_tracker(config, options, opener=opener)
-        if on_done is not None:
-            on_done(result)
-        return result
-
-    if concurrency <= 1 or len(configs) <= 1:
-        return [one(config) for config in configs]
-    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="syncer") as pool:
-        return list(pool.map(one, configs))
+    outcomes = sync_each(configs, options, concurrency=concurrency, opener=opener, on_done=on_done)
+    return [result for result, _ in outcomes]
