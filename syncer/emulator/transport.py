@@ -1,0 +1,132 @@
+"""Transports that put the emulator behind ``requests``.
+
+``EmulatorAdapter`` answers in-process (no socket); ``ForwardingAdapter`` rewrites Google URLs to
+a loopback emulator server (``SYNCER_GOOGLE_ENDPOINT``).
+"""
+
+from __future__ import annotations
+
+import http
+import io
+import time
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import requests
+from requests.adapters import BaseAdapter, HTTPAdapter
+from requests.structures import CaseInsensitiveDict
+
+from syncer.emulator.core import GOOGLE_HOSTS, Emulator, Request, Response
+
+EMULATOR_URL = "http://emulator.invalid"
+
+
+def to_emulator_request(prepared: requests.PreparedRequest) -> Request:
+    parts = urlsplit(prepared.url or "")
+    body = prepared.body
+    if body is None:
+        data = b""
+    elif isinstance(body, str):
+        data = body.encode("utf-8")
+    elif isinstance(body, bytes):
+        data = body
+    else:
+        data = b"".join(
+            chunk if isinstance(chunk, bytes) else str(chunk).encode() for chunk in body
+        )
+    return Request(
+        method=(prepared.method or "GET").upper(),
+        path=parts.path or "/",
+        query=parse_qs(parts.query, keep_blank_values=True),
+        headers={k.lower(): v for k, v in prepared.headers.items()},
+        body=data,
+    )
+
+
+def to_requests_response(reply: Response, prepared: requests.PreparedRequest) -> requests.Response:
+    response = requests.Response()
+    response.status_code = reply.status
+    headers = dict(reply.headers)
+    if reply.body is not None and not isinstance(reply.body, bytes):
+        headers.setdefault("Content-Type", "application/json; charset=UTF-8")
+    content = reply.encoded()
+    response.headers = CaseInsensitiveDict(headers)
+    response._content = content
+    response.raw = io.BytesIO(content)
+    response.encoding = "utf-8"
+    response.url = prepared.url or ""
+    response.request = prepared
+    try:
+        response.reason = http.HTTPStatus(reply.status).phrase
+    except ValueError:
+        response.reason = ""
+    return response
+
+
+class EmulatorAdapter(BaseAdapter):
+    """A ``requests`` adapter that sends every request to an in-process Emulator."""
+
+    def __init__(self, emulator: Emulator) -> None:
+        super().__init__()
+        self.emulator = emulator
+
+    def send(
+        self,
+        request: requests.PreparedRequest,
+        stream: bool = False,
+        timeout: Any = None,
+        verify: Any = True,
+        cert: Any = None,
+        proxies: Mapping[str, str] | None = None,
+    ) -> requests.Response:
+        reply = self.emulator.handle(to_emulator_request(request))
+        if reply.delay:
+            time.sleep(reply.delay)
+        if reply.drop:
+            raise requests.exceptions.ConnectionError(
+                "Connection aborted: the emulator dropped the connection", request=request
+            )
+        return to_requests_response(reply, request)
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+def mount_emulator(session: requests.Session, emulator: Emulator) -> EmulatorAdapter:
+    """Route every Google host (and http://emulator.invalid) of ``session`` to ``emulator``."""
+    adapter = EmulatorAdapter(emulator)
+    for host in GOOGLE_HOSTS:
+        session.mount(f"https://{host}/", adapter)
+    session.mount(f"{EMULATOR_URL}/", adapter)
+    return adapter
+
+
+def emulator_session(emulator: Emulator) -> requests.Session:
+    session = requests.Session()
+    mount_emulator(session, emulator)
+    return session
+
+
+class ForwardingAdapter(HTTPAdapter):
+    """Sends https://<google host>/<path> to ``<endpoint>/<path>`` (a loopback server)."""
+
+    def __init__(self, endpoint: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.endpoint = endpoint.rstrip("/")
+
+    def send(  # type: ignore[override]
+        self, request: requests.PreparedRequest, **kwargs: Any
+    ) -> requests.Response:
+        parts = urlsplit(request.url or "")
+        forwarded = request.copy()
+        target = self.endpoint + (parts.path or "/")
+        forwarded.url = target + (f"?{parts.query}" if parts.query else "")
+        return super().send(forwarded, **kwargs)
+
+
+def mount_forwarding(session: requests.Session, endpoint: str) -> ForwardingAdapter:
+    adapter = ForwardingAdapter(endpoint)
+    for host in GOOGLE_HOSTS:
+        session.mount(f"https://{host}/", adapter)
+    return adapter
