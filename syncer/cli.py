@@ -252,6 +252,65 @@ def demo(folder: Path, today: date | None, dry_run: bool, as_json: bool) -> None
     sys.exit(ExitCode.TRACKER_FAILED if any(r.failed for r in results) else ExitCode.OK)
 
 
+@cli.group()
+def emulator() -> None:
+    """The local emulator of the Google APIs syncer uses (Sheets, Drive, Docs, OAuth)."""
+
+
+@emulator.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="A loopback address.")
+@click.option("--port", default=0, type=int, help="Port (default: any free port).")
+@click.option(
+    "--request-log",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Append one JSON line per request (method, path, query, status) to this file.",
+)
+@click.option(
+    "--load",
+    "load_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A .csv tracker to load as a new spreadsheet (repeatable); its URL is printed.",
+)
+def emulator_serve(
+    host: str, port: int, request_log: Path | None, load_files: tuple[Path, ...]
+) -> None:
+    """Serve the emulator on loopback until interrupted.
+
+    Point syncer at it with SYNCER_GOOGLE_ENDPOINT=http://127.0.0.1:PORT (credentials are then
+    optional).
+
+    \b
+    Example:
+      syncer emulator serve --port 8765 --load tracker.csv --request-log requests.jsonl &
+      SYNCER_GOOGLE_ENDPOINT=http://127.0.0.1:8765 syncer sync KEY --json
+    """
+    import csv
+
+    from syncer.emulator import SheetsService, new_emulator
+    from syncer.emulator.server import serve
+
+    emu = new_emulator()
+    try:
+        server = serve(emu, host, port, request_log)
+    except (ValueError, OSError) as exc:
+        raise UsageProblem(str(exc)) from exc
+    sheets = SheetsService.install(emu)
+    for path in load_files:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            rows = list(csv.reader(handle))
+        key = sheets.create_spreadsheet(path.stem, {"Applications": rows})
+        click.echo(f"loaded {path} as https://docs.google.com/spreadsheets/d/{key}/edit")
+    click.echo(f"serving on {server.base_url}", err=True)
+    click.echo(server.base_url)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
 @contextmanager
 def progress_display(console: Console, total: int) -> Iterator[Callable[[TrackerResult], None]]:
     """A progress bar on a terminal; one plain log line per tracker otherwise (cron)."""
