@@ -115,10 +115,9 @@ def resolve_columns(
             f"owned header {owned[absent[0]]!r} is missing or was renamed since the last sync; "
             "restore it (or delete every syncer column to start afresh)",
         )
-    width = max(len(header), max(found.values(), default=-1) + 1)
-    # Trailing blank header cells do not count: new columns go right after the last header.
-    while width > 0 and (header[width - 1] is None or not str(header[width - 1]).strip()):
-        width -= 1
+    # New columns go after the whole header row as read: a backend pads it with blanks up to
+    # the rightmost column holding anything, so a column of data without a header is never hit.
+    width = len(header)
     new_columns: list[str] = []
     for name in absent:
         placed[name] = width

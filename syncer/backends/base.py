@@ -28,38 +28,46 @@ def digest(text: str) -> str:
 class SyncState:
     """What syncer last wrote, kept inside the tracker (hidden sheet) or beside it (sidecar).
 
-    ``cells[row_id][header]`` is the ``digest`` of the canonical text last written to that owned
-    cell. ``data_rows`` is how many data rows the last run saw (for the zero-rows guard).
+    ``cells[row_id][field]`` is the ``digest`` of the canonical text last written to that owned
+    cell (``field`` is the owned field's name, e.g. ``due_date``). ``data_rows`` is how many
+    data rows the last run saw (for the zero-rows guard).
     """
 
     cells: dict[str, dict[str, str]] = field(default_factory=dict)
     data_rows: int | None = None
 
-    STATE_HEADER = ("row_id", "column", "digest")
+    STATE_HEADER = ("row_id", "digests")
 
     def to_rows(self) -> list[list[str]]:
-        """Serialise as a table (header first) for a hidden sheet or a sidecar file."""
+        """Serialise as a two-column table (header first) for a hidden sheet or a sidecar.
+
+        One row per tracker row: its id, then ``field:digest`` pairs separated by spaces. A
+        10,000-row tracker's state is 20,000 cells, so reading it costs little.
+        """
         rows = [list(self.STATE_HEADER)]
         if self.data_rows is not None:
-            rows.append(["_meta", "data_rows", str(self.data_rows)])
+            rows.append(["_meta", f"data_rows:{self.data_rows}"])
         for row_id in sorted(self.cells):
-            for column, value in sorted(self.cells[row_id].items()):
-                rows.append([row_id, column, value])
+            packed = " ".join(
+                f"{name}:{value}" for name, value in sorted(self.cells[row_id].items())
+            )
+            rows.append([row_id, packed])
         return rows
 
     @classmethod
     def from_rows(cls, rows: Sequence[Sequence[object]]) -> SyncState:
         state = cls()
         for raw in rows:
-            cells = [("" if v is None else str(v)) for v in raw] + ["", "", ""]
-            row_id, column, value = cells[0], cells[1], cells[2]
-            if not row_id or (row_id, column, value) == cls.STATE_HEADER:
+            cells = [("" if v is None else str(v)) for v in raw] + ["", ""]
+            row_id, packed = cells[0], cells[1]
+            if not row_id or (row_id, packed) == cls.STATE_HEADER:
                 continue
+            pairs = dict(item.partition(":")[::2] for item in packed.split())
             if row_id == "_meta":
-                if column == "data_rows" and value.isdigit():
-                    state.data_rows = int(value)
+                if pairs.get("data_rows", "").isdigit():
+                    state.data_rows = int(pairs["data_rows"])
                 continue
-            state.cells.setdefault(row_id, {})[column] = value
+            state.cells[row_id] = pairs
         return state
 
 
