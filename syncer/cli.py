@@ -19,13 +19,16 @@ from rich.console import Console
 from rich.progress import Progress
 
 from syncer import __version__
+from syncer.backends.base import Backend
 from syncer.config import Config, TrackerConfig, load_config, tracker_config
-from syncer.errors import ConfigError, SyncerError
+from syncer.errors import ConfigError, LockHeldError, SyncerError
 from syncer.exitcodes import ExitCode
+from syncer.journal import Journal, journal_dir, list_runs, undo
+from syncer.lock import RunLock, state_dir
 from syncer.logs import configure as configure_logging
 from syncer.output import json_document, print_actions, print_changes, summary_line
 from syncer.results import TrackerResult
-from syncer.sync import RunOptions, sync_each
+from syncer.sync import BackendOpener, RunOptions, open_backend, sync_each
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -122,12 +125,15 @@ def run_sync(
     *,
     as_json: bool,
     concurrency: int = 4,
+    opener: BackendOpener = open_backend,
 ) -> list[TrackerResult]:
     """Sync the trackers, then report: a table per tracker, or one JSON document."""
     err = Console(stderr=True, soft_wrap=False)
     out = Console(soft_wrap=False)
     with progress_display(err, len(trackers)) as on_done:
-        outcomes = sync_each(trackers, options, concurrency=concurrency, on_done=on_done)
+        outcomes = sync_each(
+            trackers, options, concurrency=concurrency, opener=opener, on_done=on_done
+        )
     results = [result for result, _ in outcomes]
     if as_json:
         click.echo(json_document(results, dry_run=options.dry_run))
@@ -185,7 +191,20 @@ def sync(
     """
     config = _configs(sources, config_path)
     options = RunOptions(today=today, dry_run=dry_run, force=force)
-    results = run_sync(config.trackers, options, as_json=as_json, concurrency=config.concurrency)
+    if dry_run:
+        results = run_sync(
+            config.trackers, options, as_json=as_json, concurrency=config.concurrency
+        )
+    else:
+        with _run_lock(config):
+            journal = Journal(journal_dir(config.state_dir), argv=sys.argv[1:])
+            results = run_sync(
+                config.trackers,
+                options,
+                as_json=as_json,
+                concurrency=config.concurrency,
+                opener=journal.opener(open_backend),
+            )
     digest_dir = digest_dir or config.digest_dir
     if digest_dir is not None:
         from syncer.digest import write_digest
@@ -202,14 +221,38 @@ def sync(
 
 
 @cli.command()
-@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
-def init(path: Path) -> None:
-    """Create a new tracker workbook with every column, dropdowns and date formats.
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path), required=False)
+@click.option("--sheet", metavar="URL", help="Prepare an existing Google spreadsheet instead.")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Defaults (credentials, tab, header row) for --sheet.",
+)
+def init(path: Path | None, sheet: str | None, config_path: Path | None) -> None:
+    """Create a new tracker workbook, or prepare an existing Google spreadsheet.
+
+    A new .xlsx gets every column, dropdowns for Stage, Preferred Channel and Offer Decision,
+    date formats and a frozen header row. With --sheet, the spreadsheet's tab gets the same,
+    plus a highlight for overdue rows.
 
     \b
-    Example:
+    Examples:
       syncer init tracker.xlsx
+      syncer init --sheet https://docs.google.com/spreadsheets/d/KEY/edit --config me.toml
     """
+    if sheet:
+        from syncer.google.setup import prepare_sheet
+
+        (tracker,) = _configs((sheet,), config_path).trackers
+        try:
+            for line in prepare_sheet(tracker):
+                click.echo(line)
+        except SyncerError as exc:
+            raise click.ClickException(str(exc)) from exc
+        return
+    if path is None:
+        raise UsageProblem("name a new .xlsx file, or --sheet URL")
     from syncer.backends.workbook_init import create_tracker_workbook
 
     if path.suffix.lower() != ".xlsx":
@@ -219,6 +262,33 @@ def init(path: Path) -> None:
     except (SyncerError, FileExistsError) as exc:
         raise UsageProblem(str(exc)) from exc
     click.echo(f"Created {path}. Fill in a row per application, then: syncer sync {path}")
+
+
+@cli.command()
+@click.argument("source")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Defaults (credentials, tab, header row) for the tracker.",
+)
+def doctor(source: str, config_path: Path | None) -> None:
+    """Check a Google Sheets tracker: credentials, access, headers, config; say what to fix.
+
+    \b
+    Example:
+      syncer doctor https://docs.google.com/spreadsheets/d/KEY/edit --config me.toml
+    """
+    from syncer.google.setup import doctor as run_doctor
+
+    (tracker,) = _configs((source,), config_path).trackers
+    checks = run_doctor(tracker)
+    for check in checks:
+        mark = "ok  " if check.ok else "FAIL"
+        click.echo(f"{mark} {check.name}: {check.message}")
+        if not check.ok and check.fix:
+            click.echo(f"     fix: {check.fix}")
+    sys.exit(ExitCode.OK if all(check.ok for check in checks) else ExitCode.TRACKER_FAILED)
 
 
 @cli.command()
@@ -250,6 +320,93 @@ def demo(folder: Path, today: date | None, dry_run: bool, as_json: bool) -> None
     options = RunOptions(today=run_day, dry_run=dry_run, now=datetime.now())
     results = run_sync(trackers, options, as_json=as_json)
     sys.exit(ExitCode.TRACKER_FAILED if any(r.failed for r in results) else ExitCode.OK)
+
+
+@contextmanager
+def _run_lock(config: Config) -> Iterator[None]:
+    """Hold the run lock, or exit 75 at once (before any API call) when another run has it."""
+    try:
+        with RunLock(state_dir(config.state_dir) / "run.lock"):
+            yield
+    except LockHeldError as exc:
+        click.echo(f"syncer: {exc}", err=True)
+        sys.exit(ExitCode.LOCKED)
+
+
+@cli.command()
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The config whose run.state_dir holds the journal.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the runs as JSON.")
+def history(config_path: Path | None, as_json: bool) -> None:
+    """List the runs that wrote something, newest first (for `syncer undo RUN_ID`)."""
+    config = _load_optional(config_path)
+    runs = list_runs(journal_dir(config.state_dir))
+    if as_json:
+        import json
+
+        click.echo(json.dumps([run.__dict__ for run in runs], indent=2, default=list))
+        return
+    if not runs:
+        click.echo("No runs have written anything yet.")
+    for run in runs:
+        failed = f", {len(run.failed)} failed" if run.failed else ""
+        click.echo(
+            f"{run.run_id}  {run.started_at}  {run.cells} cell(s) in "
+            f"{len(run.trackers)} tracker(s){failed}  [{run.argv}]"
+        )
+
+
+@cli.command("undo")
+@click.argument("run_id")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The config the run used (tab, header row and credentials of its trackers).",
+)
+def undo_command(run_id: str, config_path: Path | None) -> None:
+    """Put back what a run overwrote, where the cell still holds what that run wrote.
+
+    A cell changed since the run is left alone and reported as a conflict.
+
+    \b
+    Example:
+      syncer history
+      syncer undo 20261126T020000Z-3f9a
+    """
+    config = _load_optional(config_path)
+    by_source = {tracker.source: tracker for tracker in config.trackers}
+
+    def backend_for(source: str) -> Backend:
+        return open_backend(by_source.get(source) or TrackerConfig(source=source))
+
+    with _run_lock(config):
+        folder = journal_dir(config.state_dir)
+        try:
+            report = undo(
+                run_id, backend_for, folder=folder, journal=Journal(folder, argv=sys.argv[1:])
+            )
+        except SyncerError as exc:
+            raise UsageProblem(str(exc)) from exc
+    click.echo(f"restored {report.restored} cell(s); {report.unchanged} already as before")
+    for conflict in report.conflicts:
+        click.echo(f"conflict: {conflict}")
+    for source, why in report.failed.items():
+        click.echo(f"failed: {source}: {why}", err=True)
+    sys.exit(ExitCode.OK if not report.failed else ExitCode.TRACKER_FAILED)
+
+
+def _load_optional(config_path: Path | None) -> Config:
+    if config_path is None:
+        return Config(trackers=())
+    try:
+        return load_config(config_path)
+    except ConfigError as exc:
+        raise UsageProblem(str(exc)) from exc
 
 
 @cli.group()

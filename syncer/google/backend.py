@@ -1,0 +1,507 @@
+"""A tracker in Google Sheets, through gspread's HTTP client and google-auth.
+
+Reads are ONE ``values:batchGet`` (the tracker tab and the hidden ``_syncer`` state sheet);
+writes are ONE ``values:batchUpdate`` (RAW: changed owned cells merged into rectangles, plus the
+state rows), preceded once per tracker by ONE ``spreadsheets:batchUpdate`` that creates the
+missing owned columns with their formats, the hidden state sheet and the ``syncer_tracker``
+named range. The named range covers the tracker tab by its sheetId, so later runs can read the
+tab without knowing its title (a rename or a re-ordered tab does not lose it).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from datetime import date
+from typing import Any, TypeVar
+
+import google.auth.exceptions
+import requests
+from google.auth.transport.requests import AuthorizedSession
+from gspread.exceptions import APIError
+from gspread.http_client import HTTPClient
+
+from syncer.backends.base import Backend, CellUpdate, SheetData, SyncState, canonical_text
+from syncer.columns import column_letter
+from syncer.config import TrackerConfig
+from syncer.emulator.core import Emulator
+from syncer.errors import AccessError, HeaderError, NotFoundError, TrackerError
+from syncer.google.auth import CredentialsError, account_email, scopes_for
+from syncer.google.docs_drafts import DocDrafts
+from syncer.google.retry import RetryPolicy
+from syncer.google.session import REQUEST_TIMEOUT, google_session
+from syncer.google.sheet_cells import (
+    STATE_SHEET,
+    SheetMeta,
+    find_column,
+    from_serial,
+    owned_field_of,
+    quote_title,
+    rectangles,
+    split_echo,
+    spreadsheet_key,
+    to_serial,
+)
+from syncer.model import CellValue
+
+log = logging.getLogger(__name__)
+
+TRACKER_RANGE_NAME = "syncer_tracker"
+STATE_RANGE = f"{quote_title(STATE_SHEET)}!A:C"
+READ_PARAMS = {"valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER"}
+DATE_FORMAT = {"type": "DATE", "pattern": "yyyy-mm-dd"}
+DATETIME_FORMAT = {"type": "DATE_TIME", "pattern": "yyyy-mm-dd hh:mm"}
+DRAFT_WIDTH_PX = 360
+T = TypeVar("T")
+
+
+def sheets_error(source: str, error: Exception, account: str | None, what: str) -> TrackerError:
+    """A TrackerError that says what went wrong and what to do about it."""
+    if isinstance(error, google.auth.exceptions.RefreshError):
+        reason = error.args[0] if error.args and isinstance(error.args[0], str) else "refused"
+        return CredentialsError(source, f"Google refused the credentials ({reason})")
+    if isinstance(error, requests.exceptions.RequestException):
+        return TrackerError(
+            source, f"could not reach Google while {what} ({type(error).__name__}); try again later"
+        )
+    assert isinstance(error, APIError)
+    status, message = error.code, str(error.error.get("message", ""))
+    who = account or "the signed-in Google account"
+    if status == 403:
+        if "scope" in message.lower():
+            return AccessError(source, f"{message} (the credentials lack a scope: sign in again)")
+        return AccessError(
+            source,
+            f"{who} may not edit this spreadsheet (HTTP 403); share the sheet with {who} as Editor",
+        )
+    if status == 404:
+        return NotFoundError(
+            source, "no spreadsheet with this key (HTTP 404): check the URL, or was it deleted?"
+        )
+    if status == 401:
+        return CredentialsError(source, f"Google refused the credentials (HTTP 401): {message}")
+    if status == 429 or status >= 500:
+        return TrackerError(
+            source, f"Google Sheets answered HTTP {status} while {what}, after retries: {message}"
+        )
+    return TrackerError(source, f"Google Sheets refused the request while {what}: {message}")
+
+
+class SheetsBackend(Backend):
+    """A tracker tab in a Google spreadsheet."""
+
+    neutralises_formulas = False  # RAW writes are never formulas
+
+    def __init__(
+        self,
+        config: TrackerConfig,
+        client: HTTPClient,
+        session: AuthorizedSession,
+        key: str,
+        account: str | None,
+    ) -> None:
+        self.config = config
+        self.source = config.source
+        self.client = client
+        self.session = session
+        self.key = key
+        self.account = account
+        self.header_row = config.header_row
+        self.meta = SheetMeta()
+        self._header: list[str] = []
+        self._title = ""
+        self._state = SyncState()
+        self._stored_meta: list[list[str]] = []
+        self._state_rows = 0
+        self._state_sheet_exists = True
+        self._named_range_exists = True
+        self._metadata: dict[str, Any] | None = None
+
+    # -- identity and links ----------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        base = f"https://docs.google.com/spreadsheets/d/{self.key}/edit"
+        return base if self.meta.sheet_id is None else f"{base}#gid={self.meta.sheet_id}"
+
+    def row_link(self, row: int) -> str:
+        sheet_id = self._sheet_id()
+        return f"https://docs.google.com/spreadsheets/d/{self.key}/edit#gid={sheet_id}&range=A{row}"
+
+    def doc_drafts(self) -> DocDrafts:
+        """The linked Google Doc of drafts (``drafts = "doc"``); its id is kept in ``_syncer``."""
+        return DocDrafts(self.session, self.meta, title=f"Drafts: {self._title or self.key}")
+
+    # -- HTTP plumbing ---------------------------------------------------------------------
+
+    def _call(self, what: str, action: Callable[[], T]) -> T:
+        try:
+            return action()
+        except (APIError, requests.exceptions.RequestException) as error:
+            raise sheets_error(self.source, error, self.account, what) from None
+        except google.auth.exceptions.RefreshError as error:
+            raise sheets_error(self.source, error, self.account, what) from None
+
+    def _fetch_metadata(self) -> dict[str, Any]:
+        if self._metadata is None:
+            params: dict[str, Any] = {"fields": "sheets.properties,namedRanges(name,range)"}
+            self._metadata = dict(
+                self._call(
+                    "reading the spreadsheet's tabs",
+                    lambda: self.client.fetch_sheet_metadata(self.key, params=params),
+                )
+            )
+        return self._metadata
+
+    def _sheets(self) -> list[dict[str, Any]]:
+        return [sheet["properties"] for sheet in self._fetch_metadata().get("sheets", [])]
+
+    def _properties(self, title: str) -> dict[str, Any]:
+        for properties in self._sheets():
+            if properties.get("title") == title:
+                return properties
+        raise TrackerError(self.source, f"the tab {title!r} is gone (deleted or renamed?)")
+
+    def _sheet_id(self) -> int:
+        if self.meta.sheet_id is None or self.meta.tab != self._title:
+            self.meta.sheet_id = int(self._properties(self._title).get("sheetId", 0))
+            self.meta.tab = self._title
+        return self.meta.sheet_id
+
+    # -- read ------------------------------------------------------------------------------
+
+    def read(self) -> SheetData:
+        tracker_range = quote_title(self.config.tab) if self.config.tab else TRACKER_RANGE_NAME
+        try:
+            reply = self.client.values_batch_get(
+                self.key, [tracker_range, STATE_RANGE], params=dict(READ_PARAMS)
+            )
+        except APIError as error:
+            if error.code != 400 or "parse range" not in str(error.error.get("message", "")):
+                raise sheets_error(self.source, error, self.account, "reading") from None
+            reply = self._first_read()
+        except (requests.exceptions.RequestException, google.auth.exceptions.RefreshError) as e:
+            raise sheets_error(self.source, e, self.account, "reading") from None
+        ranges = reply.get("valueRanges", [])
+        tracker, state = ranges[0], (ranges[1] if len(ranges) > 1 else {})
+        state_values = state.get("values", [])
+        self._state = SyncState.from_rows(state_values)
+        self.meta = SheetMeta.from_rows(state_values)
+        self._stored_meta = self.meta.to_rows()
+        self._state_rows = len(state_values)
+        title, first_row = split_echo(tracker.get("range", ""))
+        self._title = title
+        return self._table(tracker.get("values", []), first_row)
+
+    def _first_read(self) -> dict[str, Any]:
+        """No state sheet or named range yet (a first run), or the tab is gone: look at the
+        spreadsheet's tabs, then read the tab (and any state) by title."""
+        sheets = self._sheets()
+        titles = [p.get("title", "") for p in sheets]
+        self._state_sheet_exists = STATE_SHEET in titles
+        named = {n.get("name"): n for n in self._fetch_metadata().get("namedRanges", [])}
+        self._named_range_exists = TRACKER_RANGE_NAME in named
+        visible = [p for p in sheets if p.get("title") != STATE_SHEET]
+        if self.config.tab is not None:
+            if self.config.tab not in titles or self.config.tab == STATE_SHEET:
+                listing = ", ".join(repr(p.get("title")) for p in visible)
+                raise TrackerError(
+                    self.source, f"no tab named {self.config.tab!r}; the tabs are: {listing}"
+                )
+            title = self.config.tab
+        elif self._named_range_exists:
+            sheet_id = named[TRACKER_RANGE_NAME].get("range", {}).get("sheetId", 0)
+            found = [p for p in visible if p.get("sheetId", 0) == sheet_id]
+            if not found:
+                raise TrackerError(self.source, "the tracker tab syncer kept was deleted")
+            title = found[0]["title"]
+        elif visible:
+            title = sorted(visible, key=lambda p: p.get("index", 0))[0]["title"]
+        else:
+            raise TrackerError(self.source, "the spreadsheet has no tab to read")
+        ranges = [quote_title(title)] + ([STATE_RANGE] if self._state_sheet_exists else [])
+        reply: dict[str, Any] = self._call(
+            "reading",
+            lambda: self.client.values_batch_get(self.key, ranges, params=dict(READ_PARAMS)),
+        )
+        return reply
+
+    def _table(self, values: list[list[Any]], first_row: int) -> SheetData:
+        offset = self.header_row - first_row
+        header_cells = values[offset] if 0 <= offset < len(values) else []
+        rows: list[list[CellValue]] = [list(row) for row in values[offset + 1 :]]
+        width = max([len(header_cells), *(len(row) for row in rows)])
+        header = [canonical_text(value) for value in header_cells] + [""] * (
+            width - len(header_cells)
+        )
+        for column, name in owned_field_of(header, self.config.column_aliases).items():
+            if name in ("due_date", "last_synced"):
+                for row in rows:
+                    if column < len(row):
+                        row[column] = from_serial(row[column], with_time=name == "last_synced")
+        for row in rows:
+            for column, value in enumerate(row):
+                if value == "":
+                    row[column] = None
+        self._header = header
+        return SheetData(
+            source=self.source,
+            header_row=self.header_row,
+            header=header,
+            rows=rows,
+            state=self._state,
+            tab=self._title,
+        )
+
+    # -- recheck ---------------------------------------------------------------------------
+
+    def recheck(self, updates: Sequence[CellUpdate]) -> Sequence[CellUpdate]:
+        """Drop updates whose row moved (Row ID differs) or whose cell changed since ``read``."""
+        if not updates:
+            return updates
+        columns = {find_column(self._header, u.column) for u in updates} - {None}
+        id_column = self._row_id_column()
+        if id_column is not None:
+            columns.add(id_column)
+        if not columns:
+            return updates
+        ordered = sorted(c for c in columns if c is not None)
+        first, last = min(u.row for u in updates), max(u.row for u in updates)
+        ranges = [self._column_range(c, first, last) for c in ordered]
+        reply = self._call(
+            "re-checking before writing",
+            lambda: self.client.values_batch_get(
+                self.key, ranges, params={**READ_PARAMS, "majorDimension": "COLUMNS"}
+            ),
+        )
+        current: dict[int, list[Any]] = {}
+        for column, value_range in zip(ordered, reply.get("valueRanges", []), strict=False):
+            values = value_range.get("values", [])
+            current[column] = values[0] if values else []
+        fields = owned_field_of(self._header, self.config.column_aliases)
+
+        def now(row: int, column: int) -> str:
+            cells = current.get(column, [])
+            value = cells[row - first] if row - first < len(cells) else None
+            name = fields.get(column)
+            if name in ("due_date", "last_synced"):
+                value = from_serial(value, with_time=name == "last_synced")
+            return canonical_text(None if value == "" else value)
+
+        expected_id = {
+            u.row: u.expected for u in updates if find_column(self._header, u.column) == id_column
+        }
+        kept = []
+        for update in updates:
+            if id_column is not None and update.row_id:
+                wanted_id = expected_id.get(update.row, update.row_id)
+                if now(update.row, id_column) != wanted_id:
+                    continue
+            target = find_column(self._header, update.column)
+            if target is not None and now(update.row, target) != update.expected:
+                continue
+            kept.append(update)
+        if len(kept) < len(updates):
+            log.warning(
+                "%s: %d update(s) dropped: the row moved or the cell changed during the run",
+                self.source,
+                len(updates) - len(kept),
+            )
+        return kept
+
+    def _row_id_column(self) -> int | None:
+        for column, name in owned_field_of(self._header, self.config.column_aliases).items():
+            if name == "row_id":
+                return column
+        return None
+
+    def _column_range(self, column: int, first: int, last: int) -> str:
+        letter = column_letter(column)
+        return f"{quote_title(self._title)}!{letter}{first}:{letter}{last}"
+
+    # -- write -----------------------------------------------------------------------------
+
+    def write(
+        self,
+        updates: Sequence[CellUpdate],
+        new_columns: Sequence[str],
+        state: SyncState,
+    ) -> None:
+        meta_rows = self.meta.to_rows()
+        unchanged = not updates and not new_columns and state == self._state
+        if unchanged and meta_rows == self._stored_meta:
+            return
+        header = list(self._header)
+        while header and not header[-1]:
+            header.pop()
+        first_new = len(header)
+        for name in new_columns:
+            if find_column(header, name) is not None:
+                raise HeaderError(self.source, f"column {name!r} already exists")
+            header.append(name)
+        cells: dict[tuple[int, int], object] = {}
+        for update in updates:
+            if update.row <= self.header_row:
+                raise TrackerError(self.source, f"row {update.row} is not a data row")
+            column = find_column(header, update.column)
+            if column is None:
+                raise HeaderError(self.source, f"no column {update.column!r} in the header row")
+            cells[(update.row - 1, column)] = _raw(update.value)
+        for offset, name in enumerate(new_columns):
+            cells[(self.header_row - 1, first_new + offset)] = name
+        if new_columns or not self._state_sheet_exists or not self._has_named_range():
+            self._structure(header, first_new, list(new_columns))
+            meta_rows = self.meta.to_rows()
+        state_rows = state.to_rows() + meta_rows
+        stored = len(state_rows)
+        state_rows += [["", "", ""]] * max(0, self._state_rows - len(state_rows))
+        data = [
+            {"range": block.a1(self._title), "values": block.values} for block in rectangles(cells)
+        ]
+        data.append(
+            {"range": f"{quote_title(STATE_SHEET)}!A1:C{len(state_rows)}", "values": state_rows}
+        )
+        body = {"valueInputOption": "RAW", "data": data}
+        self._call("writing", lambda: self.client.values_batch_update(self.key, body))
+        self._header = header
+        self._state = state
+        self._stored_meta = meta_rows
+        self._state_rows = stored
+
+    def _has_named_range(self) -> bool:
+        return self.config.tab is not None or self._named_range_exists
+
+    def _structure(self, header: list[str], first_new: int, new_columns: list[str]) -> None:
+        """One spreadsheets:batchUpdate: grid width, state sheet, named range, new formats."""
+        properties = self._properties(self._title)
+        sheet_id = self._sheet_id()
+        requests_: list[dict[str, Any]] = []
+        grid = properties.get("gridProperties", {})
+        missing = len(header) - int(grid.get("columnCount", 26))
+        if missing > 0:
+            requests_.append(
+                {
+                    "appendDimension": {
+                        "sheetId": sheet_id,
+                        "dimension": "COLUMNS",
+                        "length": missing,
+                    }
+                }
+            )
+        if not self._state_sheet_exists:
+            requests_.append(
+                {
+                    "addSheet": {
+                        "properties": {
+                            "title": STATE_SHEET,
+                            "hidden": True,
+                            "gridProperties": {"rowCount": 1000, "columnCount": 3},
+                        }
+                    }
+                }
+            )
+        if not self._has_named_range():
+            requests_.append(
+                {
+                    "addNamedRange": {
+                        "namedRange": {"name": TRACKER_RANGE_NAME, "range": {"sheetId": sheet_id}}
+                    }
+                }
+            )
+        fields = owned_field_of(header, self.config.column_aliases)
+        for column in range(first_new, first_new + len(new_columns)):
+            requests_.extend(_column_format(sheet_id, self.header_row, column, fields.get(column)))
+        if requests_:
+            body = {"requests": requests_}
+            self._call("adding syncer's columns", lambda: self.client.batch_update(self.key, body))
+        self._state_sheet_exists = True
+        self._named_range_exists = True
+
+
+def _column_format(
+    sheet_id: int, header_row: int, column: int, name: str | None
+) -> list[dict[str, Any]]:
+    """The look of a new owned column: date formats, a wrapped Draft, a hidden Row ID."""
+    cells = {
+        "sheetId": sheet_id,
+        "startRowIndex": header_row,
+        "startColumnIndex": column,
+        "endColumnIndex": column + 1,
+    }
+    columns = {
+        "sheetId": sheet_id,
+        "dimension": "COLUMNS",
+        "startIndex": column,
+        "endIndex": column + 1,
+    }
+    if name in ("due_date", "last_synced"):
+        pattern = DATE_FORMAT if name == "due_date" else DATETIME_FORMAT
+        return [
+            {
+                "repeatCell": {
+                    "range": cells,
+                    "cell": {"userEnteredFormat": {"numberFormat": pattern}},
+                    "fields": "userEnteredFormat.numberFormat",
+                }
+            }
+        ]
+    if name == "draft":
+        return [
+            {
+                "repeatCell": {
+                    "range": cells,
+                    "cell": {"userEnteredFormat": {"wrapStrategy": "WRAP"}},
+                    "fields": "userEnteredFormat.wrapStrategy",
+                }
+            },
+            {
+                "updateDimensionProperties": {
+                    "range": columns,
+                    "properties": {"pixelSize": DRAFT_WIDTH_PX},
+                    "fields": "pixelSize",
+                }
+            },
+        ]
+    if name == "row_id":
+        return [
+            {
+                "updateDimensionProperties": {
+                    "range": columns,
+                    "properties": {"hiddenByUser": True},
+                    "fields": "hiddenByUser",
+                }
+            }
+        ]
+    return []
+
+
+def _raw(value: CellValue) -> object:
+    """A value as RAW input: dates as serial numbers, blank as "" (which clears the cell)."""
+    if value is None:
+        return ""
+    if isinstance(value, date):
+        return to_serial(value)
+    if isinstance(value, bool | int | float):
+        return value
+    return str(value)
+
+
+def open_sheet(
+    config: TrackerConfig,
+    *,
+    emulator: Emulator | None = None,
+    retry_policy: RetryPolicy | None = None,
+    interactive: bool | None = None,
+) -> SheetsBackend:
+    """The backend for a Google Sheets URL or key (never opened by title: no Drive listing)."""
+    key = spreadsheet_key(config.source)
+    session = google_session(
+        config,
+        scopes=scopes_for(config),
+        emulator=emulator,
+        retry_policy=retry_policy,
+        interactive=interactive,
+    )
+    client = HTTPClient(auth=session.credentials, session=session)
+    client.set_timeout(REQUEST_TIMEOUT)
+    return SheetsBackend(config, client, session, key, account_email(session.credentials))

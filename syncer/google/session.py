@@ -1,0 +1,113 @@
+"""The authorised HTTP session every Google call goes through (gspread's, the Docs calls').
+
+One transport per run, chosen once: the in-process emulator (tests), a loopback emulator server
+(``SYNCER_GOOGLE_ENDPOINT``, demos and end-to-end tests), or Google over HTTPS. It is wrapped in
+the retrying adapter, and the OAuth token refresh goes through the very same adapters, so a
+token exchange is emulated, retried and timed out like any other call.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import Any
+
+import requests
+from google.auth.credentials import Credentials
+from google.auth.transport.requests import AuthorizedSession
+from google.auth.transport.requests import Request as AuthRequest
+from requests.adapters import BaseAdapter, HTTPAdapter
+
+from syncer.config import TrackerConfig
+from syncer.emulator.core import GOOGLE_HOSTS, Emulator
+from syncer.emulator.transport import EmulatorAdapter, ForwardingAdapter
+from syncer.google.auth import SignIn, browser_sign_in, load_credentials
+from syncer.google.retry import RetryingAdapter, RetryPolicy
+
+ENDPOINT_ENV = "SYNCER_GOOGLE_ENDPOINT"
+#: (connect, read) seconds. Google gives up on a request after 180 s; we wait a little longer.
+REQUEST_TIMEOUT = (10.0, 200.0)
+
+
+class TimedSession(AuthorizedSession):
+    """An AuthorizedSession that never waits forever: gspread passes ``timeout=None``."""
+
+    def request(  # type: ignore[override]
+        self,
+        method: str,
+        url: str,
+        data: Any = None,
+        headers: Any = None,
+        max_allowed_time: float | None = None,
+        timeout: Any = REQUEST_TIMEOUT,
+        **kwargs: Any,
+    ) -> requests.Response:
+        return super().request(
+            method,
+            url,
+            data=data,
+            headers=headers,
+            max_allowed_time=max_allowed_time,
+            timeout=timeout or REQUEST_TIMEOUT,
+            **kwargs,
+        )
+
+
+def endpoint() -> str | None:
+    """The loopback emulator server to use instead of Google, when one is configured."""
+    value = os.environ.get(ENDPOINT_ENV, "").strip()
+    return value.rstrip("/") or None
+
+
+def transport_adapter(
+    emulator: Emulator | None, retry_policy: RetryPolicy | None = None
+) -> BaseAdapter:
+    """The adapter that carries Google calls, with retries around it."""
+    inner: BaseAdapter
+    server = endpoint()
+    if emulator is not None:
+        inner = EmulatorAdapter(emulator)
+    elif server is not None:
+        inner = ForwardingAdapter(server)
+    else:
+        inner = HTTPAdapter()
+    return RetryingAdapter(inner, policy=retry_policy)
+
+
+def mount(session: requests.Session, adapter: BaseAdapter) -> None:
+    for host in GOOGLE_HOSTS:
+        session.mount(f"https://{host}/", adapter)
+    server = endpoint()
+    if server is not None:
+        session.mount(server + "/", adapter)
+
+
+def google_session(
+    config: TrackerConfig,
+    *,
+    scopes: Sequence[str],
+    emulator: Emulator | None = None,
+    credentials: Credentials | None = None,
+    retry_policy: RetryPolicy | None = None,
+    interactive: bool | None = None,
+    sign_in: SignIn = browser_sign_in,
+) -> AuthorizedSession:
+    """An authorised session for one tracker; the token refresh uses the same transport."""
+    adapter = transport_adapter(emulator, retry_policy)
+    refresh_session = requests.Session()
+    mount(refresh_session, adapter)
+    auth_request = AuthRequest(session=refresh_session)
+    server = endpoint()
+    if credentials is None:
+        credentials = load_credentials(
+            config,
+            scopes,
+            auth_request,
+            token_uri=f"{server}/token" if server else None,
+            allow_anonymous=server is not None or emulator is not None,
+            interactive=interactive,
+            sign_in=sign_in,
+        )
+    session = TimedSession(credentials, auth_request=auth_request)
+    mount(session, adapter)
+    return session

@@ -1,0 +1,243 @@
+"""``syncer init --sheet URL`` (prepare an existing spreadsheet) and ``syncer doctor SOURCE``.
+
+``prepare_sheet`` gives a tracker tab the default headers, dropdowns, date formats, a frozen
+header row and an "overdue" highlight, in one spreadsheets.batchUpdate. ``doctor`` checks what
+a nightly run needs and says how to fix what is missing; the CLI prints its checks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from syncer.columns import column_letter, input_fields, owned_headers, resolve_columns
+from syncer.config import TrackerConfig
+from syncer.emulator.core import Emulator
+from syncer.errors import HeaderError, SyncerError
+from syncer.google.auth import account_email, key_path, require_private, scopes_for
+from syncer.google.backend import SheetsBackend, open_sheet
+from syncer.google.sheet_cells import find_column, quote_title
+from syncer.model import Channel, OfferDecision, Stage
+
+DROPDOWNS = {
+    "stage": [stage.value for stage in Stage],
+    "preferred_channel": [channel.value for channel in Channel],
+    "offer_decision": [decision.value for decision in OfferDecision],
+}
+OVERDUE_RED = {"red": 0.98, "green": 0.82, "blue": 0.82}
+
+
+@dataclass(frozen=True)
+class Check:
+    """One doctor finding: ``fix`` says what to do when ``ok`` is False."""
+
+    name: str
+    ok: bool
+    message: str
+    fix: str = ""
+
+
+def default_header() -> list[str]:
+    return [spec.header for spec in input_fields()] + list(owned_headers().values())
+
+
+def prepare_sheet(config: TrackerConfig, *, emulator: Emulator | None = None) -> list[str]:
+    """Prepare the tracker tab of an existing spreadsheet; returns what was done, line by line.
+
+    An empty tab gets the default header row. A non-empty header row must already hold the
+    required headers (it is never rewritten). Raises HeaderError or another TrackerError.
+    """
+    backend = open_sheet(config, emulator=emulator)
+    data = backend.read()
+    done: list[str] = []
+    header = [text for text in data.header]
+    if not any(header):
+        header = default_header()
+        body = {
+            "valueInputOption": "RAW",
+            "data": [{"range": _row_range(backend, config.header_row), "values": [header]}],
+        }
+        backend._call(
+            "writing the header row", lambda: backend.client.values_batch_update(backend.key, body)
+        )
+        done.append(f"wrote the {len(header)} default headers in row {config.header_row}")
+    else:
+        try:
+            resolve_columns(config.source, header, config.column_aliases)
+        except HeaderError as error:
+            raise HeaderError(
+                config.source,
+                f"{error.message}. The header row is not empty, so syncer leaves it as it is: "
+                "add the missing headers (or map yours with [columns] in the config)",
+            ) from None
+    sheet_id = backend._sheet_id()
+    requests_ = _formatting_requests(header, sheet_id, config)
+    backend._call(
+        "formatting the tracker",
+        lambda: backend.client.batch_update(backend.key, {"requests": requests_}),
+    )
+    done.append("added dropdowns for Stage, Preferred Channel and Offer Decision")
+    done.append("formatted the date columns, froze the header row, highlighted overdue rows")
+    return done
+
+
+def _row_range(backend: SheetsBackend, row: int) -> str:
+    return f"{quote_title(backend._title)}!A{row}"
+
+
+def _formatting_requests(
+    header: list[str], sheet_id: int, config: TrackerConfig
+) -> list[dict[str, Any]]:
+    start = config.header_row
+
+    def column_cells(column: int) -> dict[str, Any]:
+        return {
+            "sheetId": sheet_id,
+            "startRowIndex": start,
+            "startColumnIndex": column,
+            "endColumnIndex": column + 1,
+        }
+
+    requests_: list[dict[str, Any]] = [
+        {
+            "updateSheetProperties": {
+                "properties": {"sheetId": sheet_id, "gridProperties": {"frozenRowCount": start}},
+                "fields": "gridProperties.frozenRowCount",
+            }
+        }
+    ]
+    for spec in input_fields():
+        column = find_column(header, spec.header)
+        if column is None:
+            continue
+        if spec.name in DROPDOWNS:
+            values = [{"userEnteredValue": value} for value in DROPDOWNS[spec.name]]
+            requests_.append(
+                {
+                    "setDataValidation": {
+                        "range": column_cells(column),
+                        "rule": {
+                            "condition": {"type": "ONE_OF_LIST", "values": values},
+                            "showCustomUi": True,
+                            "strict": False,
+                        },
+                    }
+                }
+            )
+        elif spec.kind in ("date", "datetime"):
+            pattern = "yyyy-mm-dd" if spec.kind == "date" else "yyyy-mm-dd hh:mm"
+            requests_.append(
+                {
+                    "repeatCell": {
+                        "range": column_cells(column),
+                        "cell": {
+                            "userEnteredFormat": {
+                                "numberFormat": {
+                                    "type": spec.kind.upper().replace("DATETIME", "DATE_TIME"),
+                                    "pattern": pattern,
+                                }
+                            }
+                        },
+                        "fields": "userEnteredFormat.numberFormat",
+                    }
+                }
+            )
+    urgency = find_column(header, owned_headers()["urgency"])
+    if urgency is not None:
+        letter = column_letter(urgency)
+        requests_.append(
+            {
+                "addConditionalFormatRule": {
+                    "index": 0,
+                    "rule": {
+                        "ranges": [
+                            {
+                                "sheetId": sheet_id,
+                                "startRowIndex": start,
+                                "startColumnIndex": 0,
+                                "endColumnIndex": len(header),
+                            }
+                        ],
+                        "booleanRule": {
+                            "condition": {
+                                "type": "CUSTOM_FORMULA",
+                                "values": [
+                                    {"userEnteredValue": f'=${letter}{start + 1}="overdue"'}
+                                ],
+                            },
+                            "format": {"backgroundColor": OVERDUE_RED},
+                        },
+                    },
+                }
+            }
+        )
+    return requests_
+
+
+def doctor(config: TrackerConfig, *, emulator: Emulator | None = None) -> list[Check]:
+    """Check credentials, access, headers and config for one Google Sheets tracker."""
+    checks: list[Check] = []
+    path = key_path(config)
+    if path is not None:
+        try:
+            require_private(path, config.source, "key file")
+        except SyncerError as error:
+            fix = str(error).rpartition("run: ")[2] if "chmod" in str(error) else ""
+            checks.append(Check("credentials", False, str(error), fix))
+            return checks
+        checks.append(Check("credentials", True, f"key file {path} found, mode 600"))
+    elif config.oauth_client is not None:
+        checks.append(Check("credentials", True, f"OAuth client {config.oauth_client}"))
+    try:
+        backend = open_sheet(config, emulator=emulator, interactive=None)
+    except SyncerError as error:
+        checks.append(
+            Check(
+                "credentials",
+                False,
+                str(error),
+                "configure `credentials` (a service-account key) or `oauth_client`",
+            )
+        )
+        return checks
+    who = account_email(backend.session.credentials) or "the signed-in account"
+    checks.append(Check("account", True, f"using {who}; scopes {' '.join(scopes_for(config))}"))
+    try:
+        data = backend.read()
+    except SyncerError as error:
+        fix = (
+            f"share the sheet with {who} as Editor"
+            if "403" in str(error)
+            else ("check the URL or key" if "404" in str(error) else "")
+        )
+        checks.append(Check("access", False, str(error), fix))
+        return checks
+    checks.append(Check("access", True, f"read tab {data.tab!r}: {len(data.rows)} data rows"))
+    try:
+        columns = resolve_columns(
+            config.source, data.header, config.column_aliases, synced_before=bool(data.state.cells)
+        )
+    except HeaderError as error:
+        checks.append(
+            Check(
+                "headers",
+                False,
+                error.message,
+                "fix the header row (see the message), then run doctor again",
+            )
+        )
+    else:
+        note = f"; syncer will add {', '.join(columns.new_columns)}" if columns.new_columns else ""
+        checks.append(Check("headers", True, f"required headers present{note}"))
+    if config.drafts not in ("column", "doc", "off"):
+        checks.append(
+            Check(
+                "config",
+                False,
+                f"drafts = {config.drafts!r} is not known",
+                'use drafts = "column", "doc" or "off"',
+            )
+        )
+    else:
+        checks.append(Check("config", True, f"drafts go to: {config.drafts}"))
+    return checks

@@ -1,0 +1,173 @@
+"""Pure helpers for the Sheets backend: A1 ranges, serial dates, update rectangles, meta rows.
+
+No I/O here, so the arithmetic that decides which cells are written is tested on its own.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from syncer.columns import column_letter, owned_headers
+from syncer.errors import ConfigError
+from syncer.model import CellValue, normalize_label
+
+SHEETS_EPOCH = datetime(1899, 12, 30)
+STATE_SHEET = "_syncer"
+META = "_meta"
+_KEY_IN_URL = re.compile(r"/spreadsheets/d/([A-Za-z0-9_-]+)")
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]{20,}$")
+_ECHO_START = re.compile(r"^[A-Za-z]*(\d*)")
+
+
+def spreadsheet_key(source: str) -> str:
+    """The spreadsheet key in a Sheets URL (…/spreadsheets/d/KEY/…), or a bare key."""
+    text = source.strip()
+    found = _KEY_IN_URL.search(text)
+    if found:
+        return found[1]
+    if _BARE_KEY.match(text):
+        return text
+    raise ConfigError(
+        f"{source}: not a Google Sheets URL (https://docs.google.com/spreadsheets/d/KEY/...) "
+        "or key, nor a .xlsx/.csv path"
+    )
+
+
+def quote_title(title: str) -> str:
+    return "'" + title.replace("'", "''") + "'"
+
+
+def split_echo(echo: str) -> tuple[str, int]:
+    """``'My tab'!A1:Z1000`` -> ("My tab", 1): the sheet title and the first row of the range."""
+    title, _, cells = echo.rpartition("!")
+    if title.startswith("'") and title.endswith("'"):
+        title = title[1:-1].replace("''", "'")
+    start = _ECHO_START.match(cells.partition(":")[0])
+    row = int(start[1]) if start and start[1] else 1
+    return title, row
+
+
+def to_serial(value: date) -> float | int:
+    """A date as a Sheets serial number (days since 1899-12-30; time of day as a fraction)."""
+    if isinstance(value, datetime):
+        moment = value.replace(tzinfo=None, second=0, microsecond=0)
+        return (moment - SHEETS_EPOCH) / timedelta(days=1)
+    return (value - SHEETS_EPOCH.date()).days
+
+
+def from_serial(value: CellValue, with_time: bool) -> CellValue:
+    """A serial number read from a date-formatted owned cell, as a date or datetime."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return value
+    moment = SHEETS_EPOCH + timedelta(days=float(value))
+    if with_time:
+        seconds = round(moment.second + moment.microsecond / 1e6)
+        return moment.replace(second=0, microsecond=0) + timedelta(seconds=seconds)
+    return moment.date()
+
+
+def owned_field_of(header: Sequence[str], aliases: Mapping[str, Sequence[str]]) -> dict[int, str]:
+    """Column index -> owned field, for the owned columns standing in ``header``."""
+    wanted: dict[str, str] = {}
+    for name, text in owned_headers().items():
+        wanted[normalize_label(text)] = name
+        for alias in aliases.get(name, ()):
+            wanted[normalize_label(alias)] = name
+    return {
+        index: wanted[normalize_label(text)]
+        for index, text in enumerate(header)
+        if text and normalize_label(text) in wanted
+    }
+
+
+def find_column(header: Sequence[str], wanted: str) -> int | None:
+    """0-based column of a header text: exact first, then ignoring case and separators."""
+    if wanted in header:
+        return list(header).index(wanted)
+    key = normalize_label(wanted)
+    for index, text in enumerate(header):
+        if text and normalize_label(text) == key:
+            return index
+    return None
+
+
+@dataclass(frozen=True)
+class Rectangle:
+    """A block of cells to write in one ValueRange (0-based row/column of its top-left)."""
+
+    row: int
+    column: int
+    values: list[list[object]]
+
+    def a1(self, title: str) -> str:
+        height, width = len(self.values), len(self.values[0])
+        first = f"{column_letter(self.column)}{self.row + 1}"
+        last = f"{column_letter(self.column + width - 1)}{self.row + height}"
+        return f"{quote_title(title)}!{first}:{last}"
+
+
+def rectangles(cells: Mapping[tuple[int, int], object]) -> list[Rectangle]:
+    """Merge single cells into as few full rectangles as possible (runs in a row, then equal
+    runs on consecutive rows stacked), so a write carries few ranges and no unchanged cell."""
+    runs: list[tuple[int, int, list[object]]] = []  # (row, first column, values)
+    for row, column in sorted(cells):
+        value = cells[(row, column)]
+        if runs and runs[-1][0] == row and runs[-1][1] + len(runs[-1][2]) == column:
+            runs[-1][2].append(value)
+        else:
+            runs.append((row, column, [value]))
+    blocks: list[Rectangle] = []
+    open_blocks: dict[tuple[int, int], Rectangle] = {}  # (first column, width) -> block
+    for row, column, values in runs:
+        key = (column, len(values))
+        block = open_blocks.get(key)
+        if block is not None and block.row + len(block.values) == row:
+            block.values.append(values)
+            continue
+        block = Rectangle(row, column, [values])
+        open_blocks[key] = block
+        blocks.append(block)
+    return blocks
+
+
+@dataclass
+class SheetMeta:
+    """What the state sheet remembers beside SyncState: the tab, its sheetId, the drafts Doc."""
+
+    sheet_id: int | None = None
+    tab: str = ""
+    doc_id: str = ""
+    doc_digests: dict[str, str] = field(default_factory=dict)
+
+    def to_rows(self) -> list[list[str]]:
+        rows = []
+        if self.sheet_id is not None:
+            rows.append([META, "sheet_id", str(self.sheet_id)])
+        if self.tab:
+            rows.append([META, "tab", self.tab])
+        if self.doc_id:
+            rows.append([META, "doc_id", self.doc_id])
+        for row_id, value in sorted(self.doc_digests.items()):
+            rows.append([META, f"doc:{row_id}", value])
+        return rows
+
+    @classmethod
+    def from_rows(cls, rows: Sequence[Sequence[object]]) -> SheetMeta:
+        meta = cls()
+        for raw in rows:
+            cells = [("" if v is None else str(v)) for v in raw] + ["", "", ""]
+            if cells[0] != META:
+                continue
+            name, value = cells[1], cells[2]
+            if name == "sheet_id" and value.lstrip("-").isdigit():
+                meta.sheet_id = int(value)
+            elif name == "tab":
+                meta.tab = value
+            elif name == "doc_id":
+                meta.doc_id = value
+            elif name.startswith("doc:"):
+                meta.doc_digests[name[4:]] = value
+        return meta

@@ -1,0 +1,344 @@
+"""The write journal with real syncs of a local csv tracker: record, history, undo."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from syncer.backends.base import Backend, CellUpdate, SheetData, SyncState, canonical_text
+from syncer.backends.local import open_local
+from syncer.config import TrackerConfig
+from syncer.errors import NotFoundError, SyncerError, TrackerError
+from syncer.journal import Journal, journal_dir, list_runs, new_run_id, read_run, undo
+from syncer.results import TrackerResult
+from syncer.sync import RunOptions, open_backend, sync_tracker
+
+TRACKER = """\
+Company,Position,Stage,Applied On,Follow-Ups Sent,Interview Date,Notes
+Acme,Engineer,applied,2024-05-01,0,,keep me
+Globex,Analyst,applied,2024-05-06,1,,"two
+lines"
+Initech,Tester,wishlist,,,,
+Umbrella,Chemist,interview_scheduled,2024-04-20,,2024-05-24,
+Hooli,Designer,interviewed,2024-04-29,,2024-05-06,
+"""
+FIRST_DAY = date(2024, 5, 7)
+SECOND_DAY = date(2024, 5, 21)
+OWNED = ("Next Action", "Due Date", "Urgency", "Why", "Draft", "Last Synced", "Row ID")
+
+
+@pytest.fixture
+def tracker(tmp_path: Path) -> Path:
+    path = tmp_path / "tracker.csv"
+    path.write_text(TRACKER, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    return tmp_path / "state" / "journal"
+
+
+def sync(path: Path, day: date, journal: Journal) -> TrackerResult:
+    options = RunOptions(today=day, now=datetime.combine(day, datetime.min.time()).replace(hour=2))
+    result, _ = sync_tracker(
+        TrackerConfig(source=str(path)), options, opener=journal.opener(open_backend)
+    )
+    assert result.failed is None
+    return result
+
+
+def journaled_sync(path: Path, day: date, folder: Path) -> Journal:
+    journal = Journal(folder, argv=["sync", str(path), "--today", day.isoformat()])
+    sync(path, day, journal)
+    return journal
+
+
+def owned_cells(path: Path) -> dict[str, dict[str, str]]:
+    """Row ID -> owned header -> the cell's text, as the backend reads the file."""
+    data = open_local(path).read()
+    where = {header: data.header.index(header) for header in OWNED}
+    table: dict[str, dict[str, str]] = {}
+    for cells in data.rows:
+        texts = {h: canonical_text(cells[i] if i < len(cells) else None) for h, i in where.items()}
+        table[texts["Row ID"]] = texts
+    return table
+
+
+def opener(source: str) -> Backend:
+    return open_local(Path(source))
+
+
+def rewrite_rows(
+    path: Path, change: Callable[[list[str], list[list[str]]], list[list[str]]]
+) -> None:
+    """A person edits the file in a spreadsheet app: every record re-saved."""
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    header, body = rows[0], rows[1:]
+    body = change(header, body)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle, lineterminator="\n").writerows([header, *body])
+
+
+def test_every_written_cell_is_journaled_with_before_and_after(tracker: Path, folder: Path) -> None:
+    first = journaled_sync(tracker, FIRST_DAY, folder)
+    after_first = owned_cells(tracker)
+    second = journaled_sync(tracker, SECOND_DAY, folder)
+    after_second = owned_cells(tracker)
+
+    run = read_run(second.run_id, folder)
+    assert run.entries, "the second day changes urgencies and drafts"
+    changed = {
+        (row_id, column)
+        for row_id, cells in after_second.items()
+        for column, text in cells.items()
+        if after_first[row_id][column] != text
+    }
+    assert {(e.row_id, e.column) for e in run.entries} == changed
+    for entry in run.entries:
+        assert entry.source == str(tracker)
+        assert entry.before == after_first[entry.row_id][entry.column]
+        assert entry.after == after_second[entry.row_id][entry.column]
+    lines = second.path.read_text(encoding="utf-8").splitlines()
+    header = json.loads(lines[0])
+    assert header["type"] == "run" and header["run_id"] == second.run_id
+    assert "--today 2024-05-21" in header["argv"]
+    assert len(lines) == 1 + len(run.entries)
+    assert read_run(first.run_id, folder).summary.cells > len(run.entries)  # columns were new
+
+
+def test_journal_files_are_private(tracker: Path, folder: Path) -> None:
+    journal = journaled_sync(tracker, FIRST_DAY, folder)
+    assert folder.stat().st_mode & 0o777 == 0o700
+    assert journal.path.stat().st_mode & 0o777 == 0o600
+
+
+class RefusingBackend(Backend):
+    """Checks the journal already holds the cells when write is called, then fails."""
+
+    def __init__(self, journal: Journal) -> None:
+        self.source = "refusing.csv"
+        self.journal = journal
+        self.seen_in_journal = 0
+
+    def read(self) -> SheetData:
+        raise AssertionError("not used")
+
+    def write(
+        self, updates: Sequence[CellUpdate], new_columns: Sequence[str], state: SyncState
+    ) -> None:
+        self.seen_in_journal = read_run(self.journal.run_id, self.journal.folder).summary.cells
+        raise TrackerError(self.source, "quota exhausted")
+
+
+def test_cells_are_recorded_before_the_write_and_a_failed_write_is_noted(folder: Path) -> None:
+    journal = Journal(folder)
+    inner = RefusingBackend(journal)
+    updates = [CellUpdate(2, "Urgency", "today", row_id="r1", expected="upcoming")]
+    with pytest.raises(TrackerError):
+        journal.wrap(inner).write(updates, (), SyncState())
+    assert inner.seen_in_journal == 1
+    assert read_run(journal.run_id, folder).summary.failed == ("refusing.csv",)
+
+
+def test_a_run_that_writes_nothing_leaves_no_journal(tracker: Path, folder: Path) -> None:
+    journaled_sync(tracker, FIRST_DAY, folder)
+    quiet = journaled_sync(tracker, FIRST_DAY, folder)
+    assert not quiet.path.exists()
+    assert len(list_runs(folder)) == 1
+
+
+def test_undo_restores_the_exact_previous_file(tracker: Path, folder: Path) -> None:
+    journaled_sync(tracker, FIRST_DAY, folder)
+    before = tracker.read_bytes()
+    second = journaled_sync(tracker, SECOND_DAY, folder)
+    assert tracker.read_bytes() != before
+
+    report = undo(second.run_id, opener, folder=folder)
+
+    assert report.ok, report
+    assert report.restored == read_run(second.run_id, folder).summary.cells
+    assert tracker.read_bytes() == before
+
+
+def test_after_an_undo_the_next_sync_rewrites_without_conflicts(
+    tracker: Path, folder: Path
+) -> None:
+    journaled_sync(tracker, FIRST_DAY, folder)
+    second = journaled_sync(tracker, SECOND_DAY, folder)
+    after_second = tracker.read_bytes()
+    undo(second.run_id, opener, folder=folder)
+
+    again = sync(tracker, SECOND_DAY, Journal(folder))
+
+    assert again.conflicts == []
+    assert tracker.read_bytes() == after_second
+
+
+def test_a_cell_edited_by_a_person_is_kept_and_reported(tracker: Path, folder: Path) -> None:
+    journaled_sync(tracker, FIRST_DAY, folder)
+    after_first = owned_cells(tracker)
+    second = journaled_sync(tracker, SECOND_DAY, folder)
+    entries = read_run(second.run_id, folder).entries
+    edited = next(e for e in entries if e.column == "Why")
+
+    def edit(header: list[str], body: list[list[str]]) -> list[list[str]]:
+        for row in body:
+            if row[header.index("Row ID")] == edited.row_id:
+                row[header.index("Why")] = "my own note"
+        return body
+
+    rewrite_rows(tracker, edit)
+    report = undo(second.run_id, opener, folder=folder)
+
+    (conflict,) = report.conflicts
+    assert (conflict.row_id, conflict.column, conflict.now) == (edited.row_id, "Why", "my own note")
+    assert conflict.row == edited.row
+    assert f"row {edited.row}, column Why" in str(conflict)
+    assert report.restored == len(entries) - 1
+    now = owned_cells(tracker)
+    assert now[edited.row_id]["Why"] == "my own note"
+    now[edited.row_id]["Why"] = after_first[edited.row_id]["Why"]
+    assert now == after_first
+
+
+def test_rows_are_found_by_row_id_wherever_they_moved(tracker: Path, folder: Path) -> None:
+    journaled_sync(tracker, FIRST_DAY, folder)
+    after_first = owned_cells(tracker)
+    second = journaled_sync(tracker, SECOND_DAY, folder)
+
+    rewrite_rows(tracker, lambda header, body: list(reversed(body)))
+    report = undo(second.run_id, opener, folder=folder)
+
+    assert report.ok, report
+    assert report.restored == read_run(second.run_id, folder).summary.cells
+    assert owned_cells(tracker) == after_first
+
+
+def test_a_deleted_row_is_reported(tracker: Path, folder: Path) -> None:
+    journaled_sync(tracker, FIRST_DAY, folder)
+    second = journaled_sync(tracker, SECOND_DAY, folder)
+    entries = read_run(second.run_id, folder).entries
+    gone = entries[0].row_id
+
+    rewrite_rows(
+        tracker, lambda header, body: [r for r in body if r[header.index("Row ID")] != gone]
+    )
+    report = undo(second.run_id, opener, folder=folder)
+
+    lost = [c for c in report.conflicts if c.row_id == gone]
+    assert lost and all(c.row is None for c in lost)
+    assert len(report.conflicts) == sum(e.row_id == gone for e in entries)
+    assert "no row with Row ID" in str(lost[0])
+
+
+def test_undo_twice_changes_nothing_more(tracker: Path, folder: Path) -> None:
+    journaled_sync(tracker, FIRST_DAY, folder)
+    second = journaled_sync(tracker, SECOND_DAY, folder)
+    undo(second.run_id, opener, folder=folder)
+    content = tracker.read_bytes()
+
+    report = undo(second.run_id, opener, folder=folder)
+
+    assert report.restored == 0 and report.ok
+    assert report.unchanged == read_run(second.run_id, folder).summary.cells
+    assert tracker.read_bytes() == content
+
+
+def test_an_undo_is_journaled_and_can_itself_be_undone(tracker: Path, folder: Path) -> None:
+    journaled_sync(tracker, FIRST_DAY, folder)
+    second = journaled_sync(tracker, SECOND_DAY, folder)
+    after_second = tracker.read_bytes()
+    undoing = Journal(folder, argv=["undo", second.run_id])
+
+    undo(second.run_id, opener, folder=folder, journal=undoing)
+    assert undoing.path.exists()
+    assert undo(undoing.run_id, opener, folder=folder).ok
+
+    assert tracker.read_bytes() == after_second
+
+
+def test_a_tracker_that_cannot_be_opened_is_reported(tracker: Path, folder: Path) -> None:
+    second = journaled_sync(tracker, FIRST_DAY, folder)
+
+    def missing(source: str) -> Backend:
+        raise NotFoundError(source, "no such file")
+
+    report = undo(second.run_id, missing, folder=folder)
+    assert report.failed == {str(tracker): "no such file"}
+    assert report.restored == 0
+
+
+def test_history_lists_runs_newest_first(tmp_path: Path, folder: Path) -> None:
+    start = datetime(2024, 5, 1, 2, 0, tzinfo=UTC)
+    made = []
+    for night in range(3):
+        path = tmp_path / f"tracker{night}.csv"
+        path.write_text(TRACKER, encoding="utf-8")
+        journal = Journal(folder, now=start + timedelta(days=night))
+        sync(path, FIRST_DAY, journal)
+        made.append((journal.run_id, str(path)))
+
+    runs = list_runs(folder)
+
+    assert [run.run_id for run in runs] == [run_id for run_id, _ in reversed(made)]
+    assert [run.trackers for run in runs] == [(source,) for _, source in reversed(made)]
+    assert runs[0].started_at == "2024-05-03T02:00:00+00:00"
+    for run in runs:
+        assert run.cells == len(read_run(run.run_id, folder).entries) > 0
+
+
+def test_history_of_an_empty_state_folder(tmp_path: Path) -> None:
+    assert list_runs(tmp_path / "nothing here") == []
+
+
+def test_run_ids_sort_by_time_and_are_checked(folder: Path) -> None:
+    moments = [datetime(2024, 5, 1, tzinfo=UTC) + timedelta(microseconds=n * 997) for n in range(5)]
+    ids = [new_run_id(moment) for moment in moments]
+    assert sorted(ids) == ids and len(set(ids)) == 5
+    assert all(re.fullmatch(r"20240501T000000\.\d{6}Z-[0-9a-f]{6}", run_id) for run_id in ids)
+    with pytest.raises(SyncerError, match="not a run id"):
+        read_run("../../etc/passwd", folder)
+    with pytest.raises(SyncerError, match="no journal"):
+        undo(ids[0], opener, folder=folder)
+
+
+def test_undo_in_a_workbook_puts_dates_back_as_dates(tmp_path: Path, folder: Path) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    path = tmp_path / "tracker.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for record in csv.reader(io.StringIO(TRACKER)):
+        sheet.append(record)
+    book.save(path)
+    journaled_sync(path, FIRST_DAY, folder)
+    first = [[cell.value for cell in row] for row in openpyxl.load_workbook(path).active.rows]
+    second = journaled_sync(path, SECOND_DAY, folder)
+    assert any(e.column == "Due Date" for e in read_run(second.run_id, folder).entries)
+
+    assert undo(second.run_id, opener, folder=folder).ok
+
+    restored = [[cell.value for cell in row] for row in openpyxl.load_workbook(path).active.rows]
+    assert restored == first
+    for column in ("Due Date", "Last Synced"):
+        index = first[0].index(column)
+        assert any(isinstance(row[index], datetime) for row in restored[1:])
+
+
+def test_journals_live_in_the_state_folder_by_default(
+    tracker: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SYNCER_STATE_DIR", str(tmp_path / "state-home"))
+    journal = Journal(argv=["sync", str(tracker)])
+    sync(tracker, FIRST_DAY, journal)
+    assert journal.path.parent == tmp_path / "state-home" / "journal" == journal_dir()
+    assert journal_dir(tmp_path / "configured") == tmp_path / "configured" / "journal"
+    assert [run.run_id for run in list_runs()] == [journal.run_id]
