@@ -22,13 +22,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.generate import HEADERS, generate_rows, write_csv, write_xlsx  # noqa: E402
-from syncer.backends.base import SheetData  # noqa: E402
-from syncer.columns import resolve_columns  # noqa: E402
-from syncer.config import TrackerConfig  # noqa: E402
-from syncer.parse import RowParser  # noqa: E402
-from syncer.plan import Planner  # noqa: E402
-from syncer.rules import decide  # noqa: E402
+from bench.generate import HEADERS, generate_rows, write_csv, write_xlsx
+from syncer.backends.base import SheetData
+from syncer.columns import resolve_columns
+from syncer.config import TrackerConfig
+from syncer.parse import RowParser
+from syncer.plan import Planner
+from syncer.rules import decide
 
 TODAY = date(2026, 11, 26)
 
@@ -70,9 +70,7 @@ def full_sync(path: Path) -> dict[str, float]:
         "peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
         "print(json.dumps({'seconds': elapsed, 'peak_mb': peak}), file=sys.stderr)\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return json.loads(done.stderr.strip().splitlines()[-1])
 
 
@@ -103,7 +101,8 @@ def main() -> None:
             f"sync .csv       {csv_rows:>7,} rows: {first['seconds']:7.3f} s first, "
             f"{second['seconds']:.3f} s unchanged; peak {first['peak_mb']:.0f} MB"
         )
-    print(f"(bench process peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB)")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"(bench process peak RSS {peak:.0f} MB)")
 
 
 if __name__ == "__main__":

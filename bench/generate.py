@@ -49,7 +49,7 @@ def generate_rows(n: int, today: date, seed: int = 1) -> list[list[str]]:
                 "Industry": "Software",
                 "Notes": f"note {i}",
                 "My Rating": str(rng.randint(1, 5)),
-                "Referral": rng.choice(["", "Sam", "=HYPERLINK(\"x\")"]),
+                "Referral": rng.choice(["", "Sam", '=HYPERLINK("x")']),
             }
         )
         if stage in ("Interview Scheduled", "interviewed", "offer", "negotiating", "accepted"):
