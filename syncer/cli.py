@@ -10,6 +10,7 @@ import logging
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -170,6 +171,11 @@ def run_sync(
     type=click.Path(file_okay=False, path_type=Path),
     help="Write digest.html, digest.csv and digest.ics into this folder after the run.",
 )
+@click.option(
+    "--shard",
+    metavar="I/N",
+    help="Sync only shard I of N of the trackers (a stable split for several machines).",
+)
 def sync(
     sources: tuple[str, ...],
     config_path: Path | None,
@@ -178,6 +184,7 @@ def sync(
     as_json: bool,
     force: bool,
     digest_dir: Path | None,
+    shard: str | None,
 ) -> None:
     """Plan each row's next action and write the status columns back.
 
@@ -190,6 +197,15 @@ def sync(
       syncer sync --config coach.toml --dry-run
     """
     config = _configs(sources, config_path)
+    if shard is not None:
+        from syncer.shard import parse_shard, select_shard
+
+        try:
+            index, count = parse_shard(shard)
+            chosen = tuple(select_shard(config.trackers, index, count))
+        except ConfigError as exc:
+            raise UsageProblem(str(exc)) from exc
+        config = replace(config, trackers=chosen)
     options = RunOptions(today=today, dry_run=dry_run, force=force)
     if dry_run:
         results = run_sync(

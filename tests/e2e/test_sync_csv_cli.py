@@ -175,3 +175,24 @@ def test_config_aliases_and_bad_config(tmp_path: Path) -> None:
 def test_usage_errors_exit_2(tmp_path: Path) -> None:
     assert CliRunner().invoke(cli, ["sync"]).exit_code == 2
     assert CliRunner().invoke(cli, ["sync", "x.csv", "--today", "26/11/2026"]).exit_code == 2
+
+
+def test_shards_split_a_config_between_runs(tmp_path: Path) -> None:
+    entries = []
+    for index in range(6):
+        write_csv(
+            tmp_path / f"c{index}.csv", ["Company", "Position", "Stage"], [["A", "B", "wishlist"]]
+        )
+        entries.append(f'[[trackers]]\nname = "client {index}"\nsource = "c{index}.csv"\n')
+    config = tmp_path / "coach.toml"
+    config.write_text("".join(entries))
+    seen: list[str] = []
+    for shard in ("1/2", "2/2"):
+        result = CliRunner().invoke(
+            cli, ["sync", "--config", str(config), "--shard", shard, "--json"]
+        )
+        assert result.exit_code == 0, result.output
+        seen += [tracker["client"] for tracker in json.loads(result.stdout)["trackers"]]
+    assert sorted(seen) == [f"client {index}" for index in range(6)]
+    bad = CliRunner().invoke(cli, ["sync", "--config", str(config), "--shard", "3/2"])
+    assert bad.exit_code == 2
