@@ -23,16 +23,9 @@ from syncer.rules import decide, invalid
 
 #: Owned fields the rules fill; Last Synced and Row ID are bookkeeping.
 PLANNED_FIELDS = ("next_action", "due_date", "urgency", "why", "draft")
-#: Text that a spreadsheet app would run as a formula if it stood at the start of a cell.
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 MISSING_DETAIL = {
     "topics_discussed": "add Topics Discussed so the draft recalls something specific",
 }
-
-
-def neutralise(text: str) -> str:
-    """Prefix ' to syncer-written text a spreadsheet would read as a formula."""
-    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
 
 
 @dataclass
@@ -73,13 +66,11 @@ class Planner:
         now: datetime,
         *,
         renderer: DraftRenderer | None = None,
-        neutralise_formulas: bool = True,
         drafts: bool = True,
     ) -> None:
         self.config = config
         self.today = today
         self.now = now.replace(second=0, microsecond=0, tzinfo=None)
-        self.neutralise_formulas = neutralise_formulas
         self.draft_until = today + timedelta(days=config.policy.draft_window_days)
         self.drafts = drafts and config.drafts != "off"
         self.renderer = renderer or DraftRenderer(
@@ -186,8 +177,6 @@ class Planner:
         kept = dict(remembered)
         writes: list[tuple[str, CellValue, str]] = []
         for name, value in wanted.items():
-            if isinstance(value, str) and self.neutralise_formulas:
-                value = neutralise(value)
             index = columns.owned[name]
             current = canonical_text(_cell(cells, index))
             new = canonical_text(value)

@@ -90,8 +90,6 @@ def sheets_error(source: str, error: Exception, account: str | None, what: str) 
 class SheetsBackend(Backend):
     """A tracker tab in a Google spreadsheet."""
 
-    neutralises_formulas = False  # RAW writes are never formulas
-
     def __init__(
         self,
         config: TrackerConfig,

@@ -196,3 +196,21 @@ def test_shards_split_a_config_between_runs(tmp_path: Path) -> None:
     assert sorted(seen) == [f"client {index}" for index in range(6)]
     bad = CliRunner().invoke(cli, ["sync", "--config", str(config), "--shard", "3/2"])
     assert bad.exit_code == 2
+
+
+def test_formula_like_draft_is_neutralised_once(tmp_path: Path) -> None:
+    (tmp_path / "tpl").mkdir()
+    (tmp_path / "tpl" / "follow_up.email.j2").write_text("- talk to {{ company }}\n")
+    path = write_csv(
+        tmp_path / "t.csv",
+        ["Company", "Position", "Stage", "Applied On"],
+        [["Acme", "Dev", "applied", "2026-11-18"]],
+    )
+    config = tmp_path / "c.toml"
+    config.write_text('[defaults]\ntemplates = "tpl"\n[[trackers]]\nsource = "t.csv"\n')
+    args = ["sync", "--config", str(config), "--today", TODAY, "--json"]
+    assert CliRunner().invoke(cli, args).exit_code == 0
+    header, row = list(csv.reader(path.open(newline="", encoding="utf-8")))
+    assert row[header.index("Draft")] == "'- talk to Acme"  # one apostrophe, not two
+    again = CliRunner().invoke(cli, args)
+    assert json.loads(again.stdout)["trackers"][0]["cells_written"] == 0
