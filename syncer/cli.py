@@ -21,7 +21,13 @@ from rich.progress import Progress
 
 from syncer import __version__
 from syncer.backends.base import Backend
-from syncer.config import Config, TrackerConfig, load_config, tracker_config
+from syncer.config import (
+    Config,
+    TrackerConfig,
+    is_local_source,
+    load_config,
+    tracker_config,
+)
 from syncer.errors import ConfigError, LockHeldError, SyncerError
 from syncer.exitcodes import ExitCode
 from syncer.journal import Journal, journal_dir, list_runs, undo
@@ -97,27 +103,21 @@ def _configs(sources: tuple[str, ...], config_path: Path | None) -> Config:
         if not config.trackers:
             raise UsageProblem(f"{config_path}: names no trackers ([[trackers]] source = ...)")
         return config
-    defaults: dict[str, Any] = {}
-    base = Path.cwd()
-    if config_path is not None:
-        import tomllib
-
-        defaults = tomllib.loads(config_path.read_text(encoding="utf-8")).get("defaults", {})
+    # Command-line paths are relative to here; the config's own paths to the config's folder.
+    base = config.path.parent if config.path else Path.cwd()
+    absolute = [
+        str(Path(source).absolute()) if is_local_source(source) else source for source in sources
+    ]
     try:
         trackers = tuple(
-            tracker_config({"source": source}, defaults, base, "command line", f"SOURCE {i + 1}")
-            for i, source in enumerate(sources)
+            tracker_config(
+                {"source": source}, config.defaults, base, "command line", f"SOURCE {i + 1}"
+            )
+            for i, source in enumerate(absolute)
         )
     except ConfigError as exc:
         raise UsageProblem(str(exc)) from exc
-    return Config(
-        trackers=trackers,
-        path=config.path,
-        concurrency=config.concurrency,
-        digest_dir=config.digest_dir,
-        state_dir=config.state_dir,
-        quotas=config.quotas,
-    )
+    return replace(config, trackers=trackers)
 
 
 def run_sync(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -73,6 +73,8 @@ class Config:
     digest_dir: Path | None = None
     state_dir: Path | None = None
     quotas: Quotas = field(default_factory=Quotas)
+    #: The raw [defaults] table, applied to trackers named on the command line.
+    defaults: Mapping[str, Any] = field(default_factory=dict)
 
 
 _MERGED = ("policy", "columns", "stages")
@@ -106,8 +108,12 @@ def _resolve_path(value: str | None, base: Path) -> Path | None:
     return path if path.is_absolute() else base / path
 
 
-def _is_local_path(source: str) -> bool:
-    return source.lower().endswith((".csv", ".xlsx", ".xlsm", ".xls"))
+LOCAL_SUFFIXES = (".csv", ".tsv", ".xlsx", ".xlsm", ".xls", ".xltx")
+
+
+def is_local_source(source: str) -> bool:
+    """A file path (by its suffix) rather than a Google Sheets URL or key."""
+    return source.lower().endswith(LOCAL_SUFFIXES)
 
 
 def tracker_config(
@@ -123,7 +129,7 @@ def tracker_config(
     if "holidays" in entry or "holidays" in defaults:
         merged["holidays"] = entry.get("holidays", defaults.get("holidays"))
     source = str(merged["source"])
-    if _is_local_path(source):
+    if is_local_source(source):
         source = str(_resolve_path(source, base))
     timezone = merged.get("timezone")
     if timezone:
@@ -172,6 +178,7 @@ def parse_config(data: Mapping[str, Any], origin: str, base: Path) -> Config:
         digest_dir=_resolve_path(run.get("digest_dir"), base),
         state_dir=_resolve_path(run.get("state_dir"), base),
         quotas=Quotas(**data.get("quotas", {})),
+        defaults=defaults,
     )
 
 
@@ -185,21 +192,4 @@ def load_config(path: Path) -> Config:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from exc
-    config = parse_config(data, str(path), path.parent)
-    return Config(
-        trackers=config.trackers,
-        path=path,
-        concurrency=config.concurrency,
-        digest_dir=config.digest_dir,
-        state_dir=config.state_dir,
-        quotas=config.quotas,
-    )
-
-
-def defaults_only(path: Path | None) -> dict[str, Any]:
-    """The [defaults] table of a config (for SOURCE arguments given with --config)."""
-    if path is None:
-        return {}
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
-    defaults: dict[str, Any] = data.get("defaults", {})
-    return defaults
+    return replace(parse_config(data, str(path), path.parent), path=path)

@@ -9,12 +9,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 
 from syncer.backends.base import Backend, CellUpdate
-from syncer.config import TrackerConfig
+from syncer.config import TrackerConfig, is_local_source
 from syncer.errors import SyncerError, TrackerError
 from syncer.plan import Planner, TrackerPlan
 from syncer.results import TrackerResult
@@ -38,16 +38,9 @@ class RunOptions:
 BackendOpener = Callable[[TrackerConfig], Backend]
 
 
-def is_local_source(source: str) -> bool:
-    return (
-        source.lower().endswith((".csv", ".xlsx", ".xlsm", ".xls", ".xltx"))
-        or Path(source).exists()
-    )
-
-
 def open_backend(config: TrackerConfig) -> Backend:
     """The backend for a tracker's source: a local file, or a Google Sheets URL or key."""
-    if is_local_source(config.source):
+    if is_local_source(config.source) or Path(config.source).exists():
         from syncer.backends.local import open_local
 
         return open_local(Path(config.source), header_row=config.header_row, tab=config.tab)
@@ -102,9 +95,7 @@ def sync_tracker(
         result.conflicts = plan.conflicts
         link = getattr(backend, "row_link", None)
         if link is not None:
-            result.rows = [
-                type(row)(**{**row.__dict__, "link": link(row.row)}) for row in plan.rows
-            ]
+            result.rows = [replace(row, link=link(row.row)) for row in plan.rows]
         if options.dry_run:
             result.cells_written = 0
             return result, plan

@@ -214,3 +214,24 @@ def test_formula_like_draft_is_neutralised_once(tmp_path: Path) -> None:
     assert row[header.index("Draft")] == "'- talk to Acme"  # one apostrophe, not two
     again = CliRunner().invoke(cli, args)
     assert json.loads(again.stdout)["trackers"][0]["cells_written"] == 0
+
+
+def test_config_defaults_paths_are_relative_to_the_config_for_command_line_sources(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = tmp_path / "settings"
+    (settings / "tpl").mkdir(parents=True)
+    (settings / "tpl" / "follow_up.email.j2").write_text("Custom note to {{ company }}\n")
+    (settings / "me.toml").write_text('[defaults]\ntemplates = "tpl"\n')
+    work = tmp_path / "work"
+    work.mkdir()
+    write_csv(
+        work / "t.csv",
+        ["Company", "Position", "Stage", "Applied On"],
+        [["Acme", "Dev", "applied", "2026-11-18"]],
+    )
+    monkeypatch.chdir(work)
+    args = ["sync", "t.csv", "--config", str(settings / "me.toml"), "--today", TODAY]
+    assert CliRunner().invoke(cli, args).exit_code == 0
+    header, row = list(csv.reader((work / "t.csv").open(newline="", encoding="utf-8")))
+    assert row[header.index("Draft")] == "Custom note to Acme"
