@@ -53,6 +53,16 @@ def _parse_today(_ctx: click.Context, _param: click.Parameter, value: str | None
         raise click.BadParameter(f"{value!r} is not a date in YYYY-MM-DD form") from None
 
 
+def config_option(help_text: str) -> Callable[[F], F]:
+    """--config FILE (a TOML config), with what it means for this command."""
+    return click.option(
+        "--config",
+        "config_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help=help_text,
+    )
+
+
 def planning_options(command: F) -> F:
     """--today, --dry-run and --json: on every command that plans."""
     command = click.option(
@@ -157,12 +167,7 @@ def run_sync(
 
 @cli.command()
 @click.argument("sources", nargs=-1, metavar="SOURCE...")
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="A TOML config: its trackers, or defaults for the SOURCEs given.",
-)
+@config_option("A TOML config: its trackers, or defaults for the SOURCEs given.")
 @planning_options
 @click.option("--force", is_flag=True, help="Write even when a safety guard holds the plan back.")
 @click.option(
@@ -239,12 +244,7 @@ def sync(
 @cli.command()
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path), required=False)
 @click.option("--sheet", metavar="URL", help="Prepare an existing Google spreadsheet instead.")
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Defaults (credentials, tab, header row) for --sheet.",
-)
+@config_option("Defaults (credentials, tab, header row) for --sheet.")
 def init(path: Path | None, sheet: str | None, config_path: Path | None) -> None:
     """Create a new tracker workbook, or prepare an existing Google spreadsheet.
 
@@ -282,12 +282,7 @@ def init(path: Path | None, sheet: str | None, config_path: Path | None) -> None
 
 @cli.command()
 @click.argument("source")
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Defaults (credentials, tab, header row) for the tracker.",
-)
+@config_option("Defaults (credentials, tab, header row) for the tracker.")
 def doctor(source: str, config_path: Path | None) -> None:
     """Check a Google Sheets tracker: credentials, access, headers, config; say what to fix.
 
@@ -350,12 +345,7 @@ def _run_lock(config: Config) -> Iterator[None]:
 
 
 @cli.command()
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The config whose run.state_dir holds the journal.",
-)
+@config_option("The config whose run.state_dir holds the journal.")
 @click.option("--json", "as_json", is_flag=True, help="Print the runs as JSON.")
 def history(config_path: Path | None, as_json: bool) -> None:
     """List the runs that wrote something, newest first (for `syncer undo RUN_ID`)."""
@@ -378,12 +368,7 @@ def history(config_path: Path | None, as_json: bool) -> None:
 
 @cli.command("undo")
 @click.argument("run_id")
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The config the run used (tab, header row and credentials of its trackers).",
-)
+@config_option("The config the run used (tab, header row and credentials of its trackers).")
 def undo_command(run_id: str, config_path: Path | None) -> None:
     """Put back what a run overwrote, where the cell still holds what that run wrote.
 
