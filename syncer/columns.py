@@ -37,6 +37,16 @@ def owned_headers() -> dict[str, str]:
 
 
 @cache
+def owned_field(header: str) -> str | None:
+    """The owned field a header text stands for (by its default header), else None."""
+    key = normalize_label(header)
+    for name, text in owned_headers().items():
+        if normalize_label(text) == key:
+            return name
+    return None
+
+
+@cache
 def header_of(field_name: str) -> str:
     for spec in input_fields():
         if spec.name == field_name:
@@ -126,6 +136,18 @@ def resolve_columns(
         width += 1
     owned_texts = {name: texts[name] for name in placed}
     return ColumnMap(inputs, placed, owned_texts, tuple(new_columns), width)
+
+
+def find_column(header: Sequence[object], wanted: str) -> int | None:
+    """0-based column of a header text: exact first, then ignoring case and separators."""
+    texts = ["" if text is None else str(text).strip() for text in header]
+    if wanted in texts:
+        return texts.index(wanted)
+    key = normalize_label(wanted)
+    for index, text in enumerate(texts):
+        if text and normalize_label(text) == key:
+            return index
+    return None
 
 
 def column_letter(index: int) -> str:

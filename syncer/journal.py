@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from syncer.backends.base import Backend, CellUpdate, SheetData, SyncState, canonical_text, digest
-from syncer.columns import owned_headers
+from syncer.columns import find_column, owned_field, owned_headers
 from syncer.errors import SyncerError, TrackerError
 from syncer.lock import state_dir
 from syncer.model import CellValue, normalize_label
@@ -323,7 +323,7 @@ def undo(
 
 def _undo_tracker(backend: Backend, entries: list[JournalEntry], report: UndoReport) -> None:
     data = backend.read()
-    id_column = _find_column(data.header, owned_headers()["row_id"])
+    id_column = find_column(data.header, owned_headers()["row_id"])
     if id_column is None:
         raise TrackerError(data.source, "no Row ID column: cannot find the rows the run wrote")
     rows_by_id: dict[str, int] = {}
@@ -338,7 +338,7 @@ def _undo_tracker(backend: Backend, entries: list[JournalEntry], report: UndoRep
     restored_fields: list[tuple[str, str, str]] = []
     for entry in _first_before_last_after(entries):
         index = rows_by_id.get(entry.row_id)
-        column = _find_column(data.header, entry.column)
+        column = find_column(data.header, entry.column)
         if index is None or column is None:
             report.conflicts.append(
                 UndoConflict(entry.source, None, entry.row_id, entry.column, "", entry.after)
@@ -355,7 +355,7 @@ def _undo_tracker(backend: Backend, entries: list[JournalEntry], report: UndoRep
             )
             continue
         header = str(data.header[column]).strip()
-        owned = _owned_field(header)
+        owned = owned_field(header)
         value = _typed(entry.before, owned)
         updates.append(CellUpdate(sheet_row, header, value, entry.row_id, expected=now))
         restored_fields.append((entry.row_id, owned or header, entry.before))
@@ -393,23 +393,6 @@ def _first_before_last_after(entries: list[JournalEntry]) -> list[JournalEntry]:
             )
         )
     return list(merged.values())
-
-
-def _find_column(header: Sequence[CellValue], wanted: str) -> int | None:
-    key = normalize_label(wanted)
-    for index, text in enumerate(header):
-        if text is not None and str(text).strip() and normalize_label(str(text)) == key:
-            return index
-    return None
-
-
-def _owned_field(header: str) -> str | None:
-    """The owned field (state key) a header stands for, by its default header text."""
-    key = normalize_label(header)
-    for name, text in owned_headers().items():
-        if normalize_label(text) == key:
-            return name
-    return None
 
 
 def _typed(text: str, owned: str | None) -> CellValue:

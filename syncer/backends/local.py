@@ -13,14 +13,13 @@ import tempfile
 from collections.abc import Callable
 from datetime import date, datetime
 from enum import Enum
-from functools import cache
 from pathlib import Path
 from typing import IO
 
 from syncer.backends.base import Backend, canonical_text
+from syncer.columns import owned_field
 from syncer.errors import ConflictError, NotFoundError, TrackerError
-from syncer.model import CellValue, normalize_label
-from syncer.resources import schema
+from syncer.model import CellValue
 
 
 class OwnedKind(Enum):
@@ -41,22 +40,10 @@ _KIND_BY_FIELD = {
 }
 
 
-def owned_headers() -> dict[str, OwnedKind]:
-    """Default owned header texts (from the tracker schema) and how each is stored."""
-    columns = schema("tracker")["x-owned-columns"]
-    return {
-        column["header"]: _KIND_BY_FIELD.get(column["field"], OwnedKind.TEXT) for column in columns
-    }
-
-
-@cache
 def owned_kind(header: str) -> OwnedKind | None:
     """The owned kind of a header text (matching ignores case, space, '-' and '_'), else None."""
-    key = normalize_label(header)
-    for owned, kind in owned_headers().items():
-        if normalize_label(owned) == key:
-            return kind
-    return None
+    name = owned_field(header)
+    return None if name is None else _KIND_BY_FIELD.get(name, OwnedKind.TEXT)
 
 
 #: A cell text starting with one of these is run as a formula by spreadsheet apps.

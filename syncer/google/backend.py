@@ -22,7 +22,7 @@ from gspread.exceptions import APIError
 from gspread.http_client import HTTPClient
 
 from syncer.backends.base import Backend, CellUpdate, SheetData, SyncState, canonical_text
-from syncer.columns import column_letter
+from syncer.columns import column_letter, find_column
 from syncer.config import TrackerConfig
 from syncer.emulator.core import Emulator
 from syncer.errors import AccessError, HeaderError, NotFoundError, TrackerError
@@ -33,7 +33,6 @@ from syncer.google.session import REQUEST_TIMEOUT, google_session
 from syncer.google.sheet_cells import (
     STATE_SHEET,
     SheetMeta,
-    find_column,
     from_serial,
     owned_field_of,
     quote_title,

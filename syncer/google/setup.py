@@ -10,13 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from syncer.columns import column_letter, input_fields, owned_headers, resolve_columns
+from syncer.columns import column_letter, find_column, input_fields, owned_headers, resolve_columns
 from syncer.config import TrackerConfig
 from syncer.emulator.core import Emulator
 from syncer.errors import HeaderError, SyncerError
 from syncer.google.auth import account_email, key_path, require_private, scopes_for
 from syncer.google.backend import SheetsBackend, open_sheet
-from syncer.google.sheet_cells import find_column, quote_title
+from syncer.google.sheet_cells import quote_title
 from syncer.model import Channel, OfferDecision, Stage
 
 DROPDOWNS = {

@@ -83,17 +83,6 @@ def owned_field_of(header: Sequence[str], aliases: Mapping[str, Sequence[str]]) 
     }
 
 
-def find_column(header: Sequence[str], wanted: str) -> int | None:
-    """0-based column of a header text: exact first, then ignoring case and separators."""
-    if wanted in header:
-        return list(header).index(wanted)
-    key = normalize_label(wanted)
-    for index, text in enumerate(header):
-        if text and normalize_label(text) == key:
-            return index
-    return None
-
-
 @dataclass(frozen=True)
 class Rectangle:
     """A block of cells to write in one ValueRange (0-based row/column of its top-left)."""
