@@ -18,6 +18,7 @@ from pathlib import Path
 
 from jinja2 import Environment, StrictUndefined, Template
 
+from syncer.backends.local import FORMULA_TRIGGERS
 from syncer.calendar import is_due, render_calendar, web_link
 from syncer.digest_page import DIGEST_PAGE, LINK_MACRO
 from syncer.model import Urgency
@@ -39,8 +40,6 @@ CSV_COLUMNS = (
     "why",
     "link",
 )
-#: A cell starting with one of these is a formula to Excel/LibreOffice (CSV injection).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 _URGENCY_ORDER = {Urgency.OVERDUE: 0, Urgency.TODAY: 1, Urgency.UPCOMING: 2}
 _URGENCY_TEXT = {Urgency.OVERDUE: "Overdue", Urgency.TODAY: "Today", Urgency.UPCOMING: "Upcoming"}
@@ -305,7 +304,7 @@ def _moment_text(moment: datetime) -> str:
 def neutralise_cell(value: object) -> str:
     """Text Excel will not run as a formula: a leading = + - @ (or tab/CR) gets a quote."""
     text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
 
 
 def render_csv(results: Sequence[TrackerResult], *, today: date) -> str:
