@@ -21,8 +21,6 @@ from syncer.parse import RowParser
 from syncer.results import RowResult
 from syncer.rules import decide, invalid
 
-#: Owned fields the rules fill; Last Synced and Row ID are bookkeeping.
-PLANNED_FIELDS = ("next_action", "due_date", "urgency", "why", "draft")
 MISSING_DETAIL = {
     "topics_discussed": "add Topics Discussed so the draft recalls something specific",
 }

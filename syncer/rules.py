@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from syncer.columns import header_of
 from syncer.dates import WorkCalendar
 from syncer.model import Action, Application, Decision, Stage, Urgency
 from syncer.policy import Policy
@@ -234,8 +235,6 @@ def decide(
         return invalid("Follow-Ups Sent must be a whole number >= 0")
     in_future = future_dates(app, today)
     if in_future:
-        from syncer.columns import header_of
-
         names = ", ".join(header_of(name) for name in in_future)
         return invalid(f"{names} is after today ({today.isoformat()}); it must be in the past")
     try:
