@@ -101,6 +101,7 @@ class RowParser:
         self.columns = columns
         self.date_order = date_order
         self.stages = stage_lookup(stage_aliases)
+        self._owned_indexes = frozenset(columns.owned.values())
         self._fields = [
             (spec, columns.inputs[spec.name], str(header[columns.inputs[spec.name]]).strip())
             for spec in input_fields()
@@ -109,7 +110,7 @@ class RowParser:
 
     def is_blank_row(self, cells: Sequence[CellValue]) -> bool:
         """A wholly blank row (every cell, the person's own columns included) is skipped."""
-        owned = set(self.columns.owned.values())
+        owned = self._owned_indexes
         return all(is_blank(v) for i, v in enumerate(cells) if i not in owned)
 
     def parse(self, cells: Sequence[CellValue]) -> tuple[Application, list[Problem]]:
