@@ -26,6 +26,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -86,13 +87,18 @@ def make_trackers(sheets: SheetsService, n: int) -> list[TrackerConfig]:
 def limited_opener(
     emulator: Emulator, limiter: RateLimiter | None
 ) -> Callable[[TrackerConfig], SheetsBackend]:
-    """open_sheet, with the limiter mounted under the retrying adapter (as production would)."""
+    """open_sheet as production mounts it (the configs carry [quotas]), with the limiter swapped
+    for one on the scaled clock; or with the limiter taken out, for comparison."""
 
     def opener(config: TrackerConfig) -> SheetsBackend:
         backend = open_sheet(config, emulator=emulator)
-        if limiter is not None:
-            retrying = backend.session.get_adapter("https://sheets.googleapis.com/")
-            retrying.inner = RateLimitedAdapter(retrying.inner, limiter, USER, PROJECT)  # type: ignore[attr-defined]
+        retrying = backend.session.get_adapter("https://sheets.googleapis.com/")
+        limited = retrying.inner  # type: ignore[attr-defined]
+        assert isinstance(limited, RateLimitedAdapter), "open_sheet mounts the limiter"
+        if limiter is None:
+            retrying.inner = limited.inner  # type: ignore[attr-defined]
+        else:
+            limited.limiter = limiter
         return backend
 
     return opener
@@ -122,9 +128,12 @@ def main() -> None:
         write_per_minute_per_project=args.writes,
         clock=clock,
     )
-    configs = make_trackers(SheetsService.install(emulator), args.n)
-    emulator.log.clear()
     quotas = Quotas(args.reads, args.writes, args.reads, args.writes)
+    configs = [
+        replace(config, quotas=quotas)
+        for config in make_trackers(SheetsService.install(emulator), args.n)
+    ]
+    emulator.log.clear()
     limiter = None if args.no_limiter else RateLimiter(quotas, clock=clock, sleep=clock.sleep)
 
     statuses: Counter[int] = Counter()

@@ -121,7 +121,12 @@ def _configs(sources: tuple[str, ...], config_path: Path | None) -> Config:
     try:
         trackers = tuple(
             tracker_config(
-                {"source": source}, config.defaults, base, "command line", f"SOURCE {i + 1}"
+                {"source": source},
+                config.defaults,
+                base,
+                "command line",
+                f"SOURCE {i + 1}",
+                config.configured_quotas,
             )
             for i, source in enumerate(absolute)
         )

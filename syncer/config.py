@@ -22,6 +22,16 @@ from syncer.resources import schema
 
 
 @dataclass(frozen=True)
+class Quotas:
+    """Client-side request budgets per minute; defaults are Google's published Sheets quotas."""
+
+    read_per_minute_per_user: int = 60
+    write_per_minute_per_user: int = 60
+    read_per_minute_per_project: int = 300
+    write_per_minute_per_project: int = 300
+
+
+@dataclass(frozen=True)
 class TrackerConfig:
     """Everything syncer needs to know about one tracker."""
 
@@ -41,6 +51,9 @@ class TrackerConfig:
     holidays_subdivision: str | None = None
     column_aliases: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     stage_aliases: Mapping[str, str] = field(default_factory=dict)
+    #: The config's [quotas], shared by every tracker; None when the config sets none (Google's
+    #: published quotas then apply to Google, and no limit to an emulator).
+    quotas: Quotas | None = None
 
     @property
     def label(self) -> str:
@@ -56,16 +69,6 @@ class TrackerConfig:
 
 
 @dataclass(frozen=True)
-class Quotas:
-    """Client-side request budgets per minute; defaults are Google's published Sheets quotas."""
-
-    read_per_minute_per_user: int = 60
-    write_per_minute_per_user: int = 60
-    read_per_minute_per_project: int = 300
-    write_per_minute_per_project: int = 300
-
-
-@dataclass(frozen=True)
 class Config:
     trackers: tuple[TrackerConfig, ...]
     path: Path | None = None
@@ -73,6 +76,7 @@ class Config:
     digest_dir: Path | None = None
     state_dir: Path | None = None
     quotas: Quotas = field(default_factory=Quotas)
+    configured_quotas: Quotas | None = None  # [quotas] as written, None when absent
     #: The raw [defaults] table, applied to trackers named on the command line.
     defaults: Mapping[str, Any] = field(default_factory=dict)
 
@@ -122,6 +126,7 @@ def tracker_config(
     base: Path,
     origin: str,
     where: str,
+    quotas: Quotas | None = None,
 ) -> TrackerConfig:
     merged: dict[str, Any] = {**defaults, **entry}
     for key in _MERGED:
@@ -161,14 +166,16 @@ def tracker_config(
         holidays_subdivision=holidays.get("subdivision"),
         column_aliases={k: tuple(v) for k, v in merged["columns"].items()},
         stage_aliases=dict(merged["stages"]),
+        quotas=quotas,
     )
 
 
 def parse_config(data: Mapping[str, Any], origin: str, base: Path) -> Config:
     validate(data, origin)
     defaults = data.get("defaults", {})
+    quotas = Quotas(**data["quotas"]) if "quotas" in data else None
     trackers = tuple(
-        tracker_config(entry, defaults, base, origin, f"trackers.{i}")
+        tracker_config(entry, defaults, base, origin, f"trackers.{i}", quotas)
         for i, entry in enumerate(data.get("trackers", []))
     )
     run = data.get("run", {})
@@ -177,7 +184,8 @@ def parse_config(data: Mapping[str, Any], origin: str, base: Path) -> Config:
         concurrency=run.get("concurrency", 4),
         digest_dir=_resolve_path(run.get("digest_dir"), base),
         state_dir=_resolve_path(run.get("state_dir"), base),
-        quotas=Quotas(**data.get("quotas", {})),
+        quotas=quotas or Quotas(),
+        configured_quotas=quotas,
         defaults=defaults,
     )
 

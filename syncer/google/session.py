@@ -18,11 +18,12 @@ from google.auth.transport.requests import AuthorizedSession
 from google.auth.transport.requests import Request as AuthRequest
 from requests.adapters import BaseAdapter, HTTPAdapter
 
-from syncer.config import TrackerConfig
+from syncer.config import Quotas, TrackerConfig
 from syncer.emulator.core import GOOGLE_HOSTS, Emulator
 from syncer.emulator.transport import EmulatorAdapter, ForwardingAdapter
-from syncer.google.auth import SignIn, browser_sign_in, load_credentials
+from syncer.google.auth import SignIn, account_email, browser_sign_in, load_credentials
 from syncer.google.retry import RetryingAdapter, RetryPolicy
+from syncer.ratelimit import RateLimitedAdapter, limiter_for
 
 ENDPOINT_ENV = "SYNCER_GOOGLE_ENDPOINT"
 #: (connect, read) seconds. Google gives up on a request after 180 s; we wait a little longer.
@@ -59,19 +60,28 @@ def endpoint() -> str | None:
     return value.rstrip("/") or None
 
 
-def transport_adapter(
-    emulator: Emulator | None, retry_policy: RetryPolicy | None = None
-) -> BaseAdapter:
-    """The adapter that carries Google calls, with retries around it."""
-    inner: BaseAdapter
+def network_adapter(emulator: Emulator | None) -> BaseAdapter:
+    """The adapter that carries Google calls: the emulator in process, a loopback one, or HTTPS."""
     server = endpoint()
     if emulator is not None:
-        inner = EmulatorAdapter(emulator)
-    elif server is not None:
-        inner = ForwardingAdapter(server)
-    else:
-        inner = HTTPAdapter()
-    return RetryingAdapter(inner, policy=retry_policy)
+        return EmulatorAdapter(emulator)
+    if server is not None:
+        return ForwardingAdapter(server)
+    return HTTPAdapter()
+
+
+def quota_identity(credentials: Credentials) -> tuple[str, str]:
+    """(user, project) as Google meters them: the account, and the project that pays quota.
+
+    Unknown parts fall back to one shared name, so unknown accounts share one (strict) budget.
+    """
+    user = account_email(credentials) or getattr(credentials, "client_id", None) or "default"
+    project = (
+        getattr(credentials, "quota_project_id", None)
+        or getattr(credentials, "project_id", None)
+        or "default"
+    )
+    return str(user), str(project)
 
 
 def mount(session: requests.Session, adapter: BaseAdapter) -> None:
@@ -92,10 +102,16 @@ def google_session(
     interactive: bool | None = None,
     sign_in: SignIn = browser_sign_in,
 ) -> AuthorizedSession:
-    """An authorised session for one tracker; the token refresh uses the same transport."""
-    adapter = transport_adapter(emulator, retry_policy)
+    """An authorised session for one tracker; the token refresh uses the same transport.
+
+    Sheets requests wait for the run's rate limiter (one budget per account and per project
+    across every tracker in the process): ``config.quotas``, else Google's published quotas when
+    the calls go to Google (an emulator has no quota unless the config sets one). The limiter
+    sits inside the retries, so each retry is metered too.
+    """
+    network = network_adapter(emulator)
     refresh_session = requests.Session()
-    mount(refresh_session, adapter)
+    mount(refresh_session, RetryingAdapter(network, policy=retry_policy))
     auth_request = AuthRequest(session=refresh_session)
     server = endpoint()
     if credentials is None:
@@ -108,6 +124,13 @@ def google_session(
             interactive=interactive,
             sign_in=sign_in,
         )
+    quotas = config.quotas
+    if quotas is None and emulator is None and server is None:
+        quotas = Quotas()
+    carrier = network
+    if quotas is not None:
+        user, project = quota_identity(credentials)
+        carrier = RateLimitedAdapter(network, limiter_for(quotas), user, project)
     session = TimedSession(credentials, auth_request=auth_request)
-    mount(session, adapter)
+    mount(session, RetryingAdapter(carrier, policy=retry_policy))
     return session
