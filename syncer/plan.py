@@ -8,7 +8,7 @@ conflict. A run whose plan matches what is already there produces no update at a
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -37,6 +37,8 @@ class TrackerPlan:
     conflicts: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     changed_rows: int = 0
+    #: drafts = "doc": row id -> (section heading, draft text) to publish in the linked Doc.
+    doc_drafts: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     @property
     def new_columns(self) -> tuple[str, ...]:
@@ -71,11 +73,18 @@ class Planner:
         self.now = now.replace(second=0, microsecond=0, tzinfo=None)
         self.draft_until = today + timedelta(days=config.policy.draft_window_days)
         self.drafts = drafts and config.drafts != "off"
+        self.in_doc = config.drafts == "doc"
         self.renderer = renderer or DraftRenderer(
             config.templates, candidate_name=config.candidate_name
         )
 
-    def plan(self, data: SheetData) -> TrackerPlan:
+    def plan(self, data: SheetData, doc_links: Mapping[str, str] | None = None) -> TrackerPlan:
+        """The plan for ``data``.
+
+        With drafts in a Doc, the Draft cell holds the link to the row's section: plan once
+        without ``doc_links`` (the Draft column is left as it is, ``doc_drafts`` says what to
+        publish), publish, then plan again with the links the Doc returned.
+        """
         columns = resolve_columns(
             data.source,
             data.header,
@@ -116,7 +125,15 @@ class Planner:
                     )
                 row_id = new_row_id(sheet_row, app, taken)
             taken.add(row_id)
-            decision, wanted = self._wanted(app, decision)
+            decision, wanted, draft = self._wanted(app, decision)
+            if self.in_doc and "draft" in wanted:
+                if draft:
+                    heading = " — ".join(part for part in (app.company, app.position) if part)
+                    result.doc_drafts[row_id] = (heading or f"Row {sheet_row}", draft)
+                if doc_links is None:
+                    del wanted["draft"]
+                else:
+                    wanted["draft"] = doc_links.get(row_id) if draft else None
             self._diff_row(result, data, cells, sheet_row, row_id, current_id, wanted)
             result.rows.append(
                 RowResult(
@@ -131,11 +148,12 @@ class Planner:
 
     def _wanted(
         self, app: Application, decision: Decision
-    ) -> tuple[Decision, dict[str, CellValue]]:
-        """The owned values the plan wants (an invalid row leaves action and due alone)."""
+    ) -> tuple[Decision, dict[str, CellValue], str]:
+        """The owned values the plan wants (an invalid row leaves action, due and draft alone),
+        and the draft's text ("" when there is none)."""
         action = decision.action
         if decision.urgency is Urgency.INVALID or action is None:
-            return decision, {"urgency": Urgency.INVALID.value, "why": decision.why}
+            return decision, {"urgency": Urgency.INVALID.value, "why": decision.why}, ""
         why = decision.why
         draft_text = ""
         if (
@@ -152,13 +170,14 @@ class Planner:
                     why = f"{why}; {'; '.join(asks)}"
         if why != decision.why:
             decision = Decision(decision.action, decision.due_on, decision.urgency, why)
-        return decision, {
+        wanted: dict[str, CellValue] = {
             "next_action": action.label,
             "due_date": decision.due_on,
             "urgency": decision.urgency.value,
             "why": why,
             "draft": draft_text or None,
         }
+        return decision, wanted, draft_text
 
     def _diff_row(
         self,

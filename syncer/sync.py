@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 
-from syncer.backends.base import Backend, CellUpdate
+from syncer.backends.base import Backend, CellUpdate, SheetData
 from syncer.config import TrackerConfig, is_local_source
 from syncer.errors import SyncerError, TrackerError
 from syncer.plan import Planner, TrackerPlan
@@ -73,6 +73,32 @@ def guard(plan: TrackerPlan, previous_rows: int | None, synced_before: bool) -> 
     return None
 
 
+def publish_doc(
+    backend: Backend, config: TrackerConfig, data: SheetData, plan: TrackerPlan
+) -> tuple[dict[str, str], list[str]]:
+    """Publish the plan's drafts in the tracker's linked Doc: (row id -> link to its section,
+    a conflict message per section the person edited in the Doc, which is kept).
+
+    A Doc created by this run is remembered in the tracker at once (the state as it was read,
+    plus the Doc's id), so a run that dies before its own write never leaves a second Doc.
+    """
+    doc_drafts = getattr(backend, "doc_drafts", None)
+    if doc_drafts is None:
+        raise TrackerError(
+            config.source,
+            'drafts = "doc" needs a Google Sheets tracker; use drafts = "column" for a file',
+        )
+    publisher = doc_drafts()
+    publisher.on_created = lambda: backend.write([], [], data.state)
+    links: dict[str, str] = publisher.publish(plan.doc_drafts)
+    kept = [
+        f"{config.source}: the draft under {plan.doc_drafts[row_id][0]!r} in the drafts Doc "
+        "was edited since syncer wrote it; kept"
+        for row_id in publisher.kept_edits
+    ]
+    return links, kept
+
+
 def sync_tracker(
     config: TrackerConfig,
     options: RunOptions,
@@ -102,10 +128,15 @@ def sync_tracker(
         held = None if options.force else guard(plan, data.state.data_rows, bool(data.state.cells))
         if held:
             raise TrackerError(config.source, held)
+        if planner.in_doc:
+            links, kept_in_doc = publish_doc(backend, config, data, plan)
+            plan = planner.plan(data, doc_links=links)
+            plan.conflicts.extend(kept_in_doc)
+            result.conflicts = plan.conflicts
         updates: Sequence[CellUpdate] = plan.updates
         if updates or plan.new_columns:
             updates = backend.recheck(updates)
-        if updates or plan.new_columns or plan.state != data.state:
+        if updates or plan.new_columns or plan.state != data.state or planner.in_doc:
             backend.write(updates, plan.new_columns, plan.state)
         result.cells_written = len(updates)
         return result, plan

@@ -10,7 +10,7 @@ wrote live in the tracker's ``_syncer`` sheet (``SheetMeta``).
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -129,10 +129,19 @@ def _delete(start: int, end: int) -> dict[str, Any]:
 class DocDrafts:
     """Publishes drafts into the tracker's Doc; ``publish`` returns a link per row id."""
 
-    def __init__(self, session: AuthorizedSession, meta: SheetMeta, title: str) -> None:
+    def __init__(
+        self,
+        session: AuthorizedSession,
+        meta: SheetMeta,
+        title: str,
+        on_created: Callable[[], None] | None = None,
+    ) -> None:
         self.session = session
         self.meta = meta
         self.title = title
+        #: Called as soon as a new Doc exists, to remember its id before anything else can fail
+        #: (a run killed later must not leave a Doc the next run does not know about).
+        self.on_created = on_created
         self.kept_edits: list[str] = []  # row ids whose section the person edited in the Doc
 
     def publish(self, drafts: Mapping[str, tuple[str, str]]) -> dict[str, str]:
@@ -214,6 +223,8 @@ class DocDrafts:
         created = self._post(DOCS_API, {"title": self.title})
         self.meta.doc_id = created["documentId"]
         self.meta.doc_digests.clear()
+        if self.on_created is not None:
+            self.on_created()
         return created
 
     def _get(self, doc_id: str) -> dict[str, Any]:
