@@ -26,7 +26,13 @@ from syncer.columns import column_letter, find_column
 from syncer.config import TrackerConfig
 from syncer.emulator.core import Emulator
 from syncer.errors import AccessError, HeaderError, NotFoundError, TrackerError
-from syncer.google.auth import CredentialsError, account_email, scopes_for
+from syncer.google.auth import (
+    CredentialsError,
+    SignIn,
+    account_email,
+    browser_sign_in,
+    scopes_for,
+)
 from syncer.google.docs_drafts import DocDrafts
 from syncer.google.retry import RetryPolicy
 from syncer.google.session import REQUEST_TIMEOUT, google_session
@@ -489,6 +495,7 @@ def open_sheet(
     emulator: Emulator | None = None,
     retry_policy: RetryPolicy | None = None,
     interactive: bool | None = None,
+    sign_in: SignIn = browser_sign_in,
 ) -> SheetsBackend:
     """The backend for a Google Sheets URL or key (never opened by title: no Drive listing)."""
     key = spreadsheet_key(config.source)
@@ -498,6 +505,7 @@ def open_sheet(
         emulator=emulator,
         retry_policy=retry_policy,
         interactive=interactive,
+        sign_in=sign_in,
     )
     client = HTTPClient(auth=session.credentials, session=session)
     client.set_timeout(REQUEST_TIMEOUT)
