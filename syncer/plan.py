@@ -193,33 +193,31 @@ class Planner:
         remembered = data.state.cells.get(row_id, {})
         kept = dict(remembered)
         writes: list[tuple[str, CellValue, str]] = []
-        for name, value in wanted.items():
+
+        def settle(name: str, value: CellValue) -> None:
+            """The three-way rule for one owned cell: write, leave, or keep a person's edit."""
             index = columns.owned[name]
             current = canonical_text(_cell(cells, index))
             new = canonical_text(value)
             if current == new:
                 kept[name] = digest(new)
-                continue
+                return
             last = remembered.get(name)
             if (last is None and current == "") or (last is not None and digest(current) == last):
                 writes.append((name, value, current))
                 kept[name] = digest(new)
-            else:
-                header = columns.owned_header_text[name]
-                result.conflicts.append(
-                    f"{data.source} row {sheet_row}, column {header} "
-                    f"({column_letter(index)}{sheet_row}): changed by a person since syncer "
-                    "wrote it; kept"
-                )
-        if writes:
-            writes.append(
-                (
-                    "last_synced",
-                    self.now,
-                    canonical_text(_cell(cells, columns.owned["last_synced"])),
-                )
+                return
+            header = columns.owned_header_text[name]
+            result.conflicts.append(
+                f"{data.source} row {sheet_row}, column {header} "
+                f"({column_letter(index)}{sheet_row}): changed by a person since syncer "
+                "wrote it; kept"
             )
-            kept["last_synced"] = digest(canonical_text(self.now))
+
+        for name, value in wanted.items():
+            settle(name, value)
+        if writes:
+            settle("last_synced", self.now)
         if row_id != current_id:
             writes.append(("row_id", row_id, current_id))
         for name, value, current in writes:
