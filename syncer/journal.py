@@ -18,7 +18,7 @@ import secrets
 import shlex
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -63,6 +63,7 @@ class JournalEntry:
     column: str
     before: str
     after: str
+    field: str = ""  # the owned field; "" in journals written before it was recorded
 
 
 class Journal:
@@ -94,6 +95,7 @@ class Journal:
                 "row": update.row,
                 "row_id": update.row_id,
                 "column": update.column,
+                "field": update.field,
                 "before": update.expected,
                 "after": canonical_text(update.value),
             }
@@ -225,6 +227,7 @@ def read_run(run_id: str, folder: Path | None = None) -> JournaledRun:
                 str(item["column"]),
                 str(item["before"]),
                 str(item["after"]),
+                str(item.get("field", "")),
             )
             entries.append(entry)
             trackers.setdefault(entry.source)
@@ -355,9 +358,11 @@ def _undo_tracker(backend: Backend, entries: list[JournalEntry], report: UndoRep
             )
             continue
         header = str(data.header[column]).strip()
-        owned = owned_field(header)
+        owned = entry.field or owned_field(header)
         value = _typed(entry.before, owned)
-        updates.append(CellUpdate(sheet_row, header, value, entry.row_id, expected=now))
+        updates.append(
+            CellUpdate(sheet_row, header, value, entry.row_id, expected=now, field=owned or "")
+        )
         restored_fields.append((entry.row_id, owned or header, entry.before))
     if not updates:
         return
@@ -385,13 +390,7 @@ def _first_before_last_after(entries: list[JournalEntry]) -> list[JournalEntry]:
     for entry in entries:
         key = (entry.row_id, normalize_label(entry.column))
         first = merged.get(key)
-        merged[key] = (
-            entry
-            if first is None
-            else JournalEntry(
-                first.source, entry.row, entry.row_id, entry.column, first.before, entry.after
-            )
-        )
+        merged[key] = entry if first is None else replace(entry, before=first.before)
     return list(merged.values())
 
 

@@ -228,6 +228,7 @@ class Planner:
                     value=value,
                     row_id=row_id,
                     expected=current,
+                    field=name,
                 )
             )
         if writes:

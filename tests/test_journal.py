@@ -342,3 +342,33 @@ def test_journals_live_in_the_state_folder_by_default(
     assert journal.path.parent == tmp_path / "state-home" / "journal" == journal_dir()
     assert journal_dir(tmp_path / "configured") == tmp_path / "configured" / "journal"
     assert [run.run_id for run in list_runs()] == [journal.run_id]
+
+
+def test_undo_in_a_column_renamed_by_the_config_keeps_the_next_sync_free_of_conflicts(
+    tracker: Path, folder: Path
+) -> None:
+    text = tracker.read_text(encoding="utf-8").replace(",Notes\n", ",Notes,Next Step\n", 1)
+    tracker.write_text(text, encoding="utf-8")
+    config = TrackerConfig(source=str(tracker), column_aliases={"next_action": ("Next Step",)})
+
+    def aliased_sync(day: date, journal: Journal) -> TrackerResult:
+        now = datetime.combine(day, datetime.min.time()).replace(hour=2)
+        result, _ = sync_tracker(
+            config, RunOptions(today=day, now=now), opener=journal.opener(open_backend)
+        )
+        assert result.failed is None, result.failed
+        return result
+
+    aliased_sync(FIRST_DAY, Journal(folder))
+    second = Journal(folder)
+    aliased_sync(SECOND_DAY, second)
+    after_second = tracker.read_bytes()
+    entries = read_run(second.run_id, folder).entries
+    assert {e.field for e in entries if e.column == "Next Step"} == {"next_action"}
+
+    report = undo(second.run_id, opener, folder=folder)
+    assert report.ok and report.restored
+
+    again = aliased_sync(SECOND_DAY, Journal(folder))
+    assert again.conflicts == []
+    assert tracker.read_bytes() == after_second

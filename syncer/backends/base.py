@@ -106,6 +106,7 @@ class CellUpdate:
     value: CellValue  # None clears the cell
     row_id: str = ""
     expected: str = ""
+    field: str = ""  # the owned field (e.g. ``due_date``) whatever the column's header says
 
 
 def canonical_text(value: CellValue) -> str:
