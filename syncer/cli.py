@@ -243,7 +243,32 @@ def sync(
         )
         click.echo(f"digest: {files.html}", err=True)
     failed = any(result.failed for result in results)
+    if config.dashboard is not None and not dry_run:
+        if sources or shard is not None:
+            click.echo(
+                "dashboard: not updated: only a run over the config's whole roster updates it",
+                err=True,
+            )
+        elif not _update_dashboard(config, results, today or date.today()):
+            failed = True
     sys.exit(ExitCode.TRACKER_FAILED if failed else ExitCode.OK)
+
+
+def _update_dashboard(config: Config, results: list[TrackerResult], today: date) -> bool:
+    """Rewrite the Coach Dashboard tab; a failure is reported, and the trackers' results stand."""
+    from syncer.google.dashboard import dashboard_tracker, write_dashboard
+
+    try:
+        report = write_dashboard(results, dashboard_tracker(config), today=today)
+    except SyncerError as exc:
+        click.echo(f"dashboard failed: {exc}", err=True)
+        return False
+    click.echo(
+        f"dashboard: {report.url} ({report.actions} due action(s), "
+        f"{report.failures} failed tracker(s))",
+        err=True,
+    )
+    return True
 
 
 @cli.command()

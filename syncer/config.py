@@ -17,6 +17,7 @@ from jsonschema.exceptions import best_match
 
 from syncer.dates import DateOrder, WorkCalendar, validate_holiday_region
 from syncer.errors import ConfigError
+from syncer.google.sheet_cells import spreadsheet_key
 from syncer.policy import Policy
 from syncer.resources import schema
 
@@ -75,6 +76,8 @@ class Config:
     concurrency: int = 4
     digest_dir: Path | None = None
     state_dir: Path | None = None
+    #: [run] dashboard: the spreadsheet (URL or key) whose "Coach Dashboard" tab syncer rewrites.
+    dashboard: str | None = None
     quotas: Quotas = field(default_factory=Quotas)
     configured_quotas: Quotas | None = None  # [quotas] as written, None when absent
     #: The raw [defaults] table, applied to trackers named on the command line.
@@ -170,6 +173,16 @@ def tracker_config(
     )
 
 
+def _check_spreadsheet(value: str, origin: str, where: str) -> None:
+    """A Google Sheets URL or key, or a ConfigError naming the key (a local file cannot be one)."""
+    try:
+        spreadsheet_key(value)
+    except ConfigError:
+        raise ConfigError(
+            f"{origin}: key {where}: {value!r} is not a Google Sheets URL or key"
+        ) from None
+
+
 def parse_config(data: Mapping[str, Any], origin: str, base: Path) -> Config:
     validate(data, origin)
     defaults = data.get("defaults", {})
@@ -179,11 +192,15 @@ def parse_config(data: Mapping[str, Any], origin: str, base: Path) -> Config:
         for i, entry in enumerate(data.get("trackers", []))
     )
     run = data.get("run", {})
+    dashboard = run.get("dashboard")
+    if dashboard is not None:
+        _check_spreadsheet(dashboard, origin, "run.dashboard")
     return Config(
         trackers=trackers,
         concurrency=run.get("concurrency", 4),
         digest_dir=_resolve_path(run.get("digest_dir"), base),
         state_dir=_resolve_path(run.get("state_dir"), base),
+        dashboard=dashboard,
         quotas=quotas or Quotas(),
         configured_quotas=quotas,
         defaults=defaults,
