@@ -100,10 +100,11 @@ def file_fingerprint(path: Path) -> str:
 def check_unchanged(path: Path, source: str, fingerprint: str) -> None:
     """Raise ConflictError when the file is not the one read (someone saved it meanwhile)."""
     if not path.exists():
-        raise ConflictError(source, "the file disappeared while syncing; nothing written")
+        raise ConflictError(source, f"{path.name} disappeared while syncing; nothing written")
     if file_fingerprint(path) != fingerprint:
         raise ConflictError(
-            source, "the file changed while syncing (saved by someone else?); nothing written"
+            source,
+            f"{path.name} changed while syncing (saved by someone else?); nothing written",
         )
 
 

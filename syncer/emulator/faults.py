@@ -4,7 +4,8 @@ Install it first among the before-hooks (it plays the network and the front end)
 either a discovery method name (``"values.batchUpdate"``, ``"files.create"``: any
 method id that ends with it) or an HTTP method plus a regular expression over the path. Each route
 holds a queue of faults; a fault answers ``times`` matching requests (None: forever) and then
-the next one in the queue takes over.
+the next one in the queue takes over. ``Fault.killed`` raises out of the call instead of
+answering: the client process ends there, before or after the server applied the request.
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ class Fault:
     drop: bool = False
     apply_first: bool = False  # let the real handler run, then fail: the write took effect
     times: int | None = 1
+    kill: BaseException | None = None  # raised to the caller instead of any answer
 
     @classmethod
     def error(cls, status: int, body: Any = None, times: int | None = 1) -> Fault:
@@ -68,6 +70,11 @@ class Fault:
     @classmethod
     def dropped(cls, times: int | None = 1) -> Fault:
         return cls(drop=True, times=times)
+
+    @classmethod
+    def answered(cls, times: int | None = 1) -> Fault:
+        """Answer normally: lets the next fault in the queue wait for a later request."""
+        return cls(times=times)
 
     @classmethod
     def slow(cls, seconds: float, times: int | None = 1) -> Fault:
@@ -81,9 +88,18 @@ class Fault:
     def apply_then_drop(cls, times: int | None = 1) -> Fault:
         return cls(drop=True, apply_first=True, times=times)
 
+    @classmethod
+    def killed(cls, error: BaseException, *, applied: bool = False, times: int | None = 1) -> Fault:
+        """The client dies on this request: ``error`` is raised out of the emulator's ``handle``
+        (so out of the HTTP call, like the end of the process). With ``applied`` the server
+        applied the request first and only the reply was lost."""
+        return cls(kill=error, apply_first=applied, times=times)
+
     @property
     def kind(self) -> str:
         prefix = "apply_then_" if self.apply_first else ""
+        if self.kill is not None:
+            return prefix + "kill"
         if self.drop:
             return prefix + "drop"
         if self.status is not None:
@@ -220,6 +236,10 @@ class FaultInjector:
         if fault is None:
             return None
         self.injected[fault.kind] += 1
+        if fault.kill is not None:
+            if fault.apply_first:
+                self._pass_through(request)
+            raise fault.kill
         if fault.apply_first or (fault.status is None and not fault.drop):
             response = self._pass_through(request)
             if not fault.apply_first or response.status >= 400:

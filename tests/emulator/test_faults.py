@@ -155,3 +155,26 @@ def test_repeating_hook(emulator, faults):
     for _ in range(6):
         read(emulator)
     assert seen == [2, 4, 6]
+
+
+class Killed(Exception):
+    """Stands for the end of the client process (not an HTTP or a syncer error)."""
+
+
+def test_killed_before_the_server_applies_the_request(emulator, store, faults):
+    faults.inject(Fault.answered(), Fault.killed(Killed("k")), route="values.batchUpdate")
+    assert write(emulator, "first").status == 200
+    with pytest.raises(Killed):
+        write(emulator, "second")
+    assert store.value == "first" and store.writes == 1
+    assert write(emulator, "third").status == 200
+    assert faults.injected == {"delay": 1, "kill": 1}
+
+
+def test_killed_after_the_server_applied_the_request(emulator, store, faults):
+    faults.inject(Fault.killed(Killed("k"), applied=True), route="values.batchUpdate")
+    with pytest.raises(Killed):
+        write(emulator, "applied")
+    assert store.value == "applied" and store.writes == 1
+    assert faults.injected == {"apply_then_kill": 1}
+    assert faults.pending() == 0
