@@ -45,6 +45,31 @@ class TrackerPlan:
         return self.columns.new_columns
 
 
+def without_unwritten(
+    state: SyncState, previous: SyncState, dropped: Sequence[CellUpdate]
+) -> SyncState:
+    """The state to store when the re-check dropped some updates.
+
+    A dropped cell was not written, so it keeps what the previous state said about it (a row
+    whose new Row ID was not written is forgotten); otherwise the next run would take syncer's
+    own old value there for a person's edit.
+    """
+    if not dropped:
+        return state
+    cells = {row_id: dict(digests) for row_id, digests in state.cells.items()}
+    for update in dropped:
+        if update.row_id not in cells or not update.field:
+            continue
+        before = previous.cells.get(update.row_id)
+        if before is None and update.field == "row_id":
+            del cells[update.row_id]
+        elif before is not None and update.field in before:
+            cells[update.row_id][update.field] = before[update.field]
+        else:
+            cells[update.row_id].pop(update.field, None)
+    return SyncState(cells=cells, data_rows=state.data_rows)
+
+
 def new_row_id(sheet_row: int, app: Application, taken: set[str]) -> str:
     """A deterministic identity for a row that has none yet (unique within the tracker)."""
     salt = 0
@@ -218,6 +243,12 @@ class Planner:
             settle(name, value)
         if writes:
             settle("last_synced", self.now)
+        else:
+            # A settled row's time stamp is syncer's own, even when the state missed it (a run
+            # that ended between writing a file and its sidecar); a person's text is not a date.
+            stamp = _cell(cells, columns.owned["last_synced"])
+            if isinstance(stamp, date):
+                kept["last_synced"] = digest(canonical_text(stamp))
         if row_id != current_id:
             writes.append(("row_id", row_id, current_id))
         for name, value, current in writes:

@@ -16,7 +16,7 @@ from pathlib import Path
 from syncer.backends.base import Backend, CellUpdate, SheetData
 from syncer.config import TrackerConfig, is_local_source
 from syncer.errors import SyncerError, TrackerError
-from syncer.plan import Planner, TrackerPlan
+from syncer.plan import Planner, TrackerPlan, without_unwritten
 from syncer.results import TrackerResult
 
 log = logging.getLogger(__name__)
@@ -99,6 +99,13 @@ def publish_doc(
     return links, kept
 
 
+def edited_during_run(data: SheetData, update: CellUpdate) -> str:
+    return (
+        f"{data.source} row {update.row}, column {update.column}: the row or cell changed while "
+        "syncer was running; not written (the next run plans it again)"
+    )
+
+
 def sync_tracker(
     config: TrackerConfig,
     options: RunOptions,
@@ -136,8 +143,12 @@ def sync_tracker(
         updates: Sequence[CellUpdate] = plan.updates
         if updates or plan.new_columns:
             updates = backend.recheck(updates)
-        if updates or plan.new_columns or plan.state != data.state or planner.in_doc:
-            backend.write(updates, plan.new_columns, plan.state)
+        kept = set(updates)
+        dropped = [update for update in plan.updates if update not in kept]
+        state = without_unwritten(plan.state, data.state, dropped)
+        result.conflicts = [*plan.conflicts, *(edited_during_run(data, u) for u in dropped)]
+        if updates or plan.new_columns or state != data.state or planner.in_doc:
+            backend.write(updates, plan.new_columns, state)
         result.cells_written = len(updates)
         return result, plan
     except SyncerError as exc:

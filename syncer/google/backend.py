@@ -22,7 +22,7 @@ from gspread.exceptions import APIError
 from gspread.http_client import HTTPClient
 
 from syncer.backends.base import Backend, CellUpdate, SheetData, SyncState, canonical_text
-from syncer.columns import column_letter, find_column
+from syncer.columns import column_letter, find_column, resolve_columns
 from syncer.config import TrackerConfig
 from syncer.emulator.core import Emulator
 from syncer.errors import AccessError, HeaderError, NotFoundError, TrackerError
@@ -34,7 +34,7 @@ from syncer.google.auth import (
     scopes_for,
 )
 from syncer.google.docs_drafts import DocDrafts
-from syncer.google.retry import RetryPolicy
+from syncer.google.retry import RetryingAdapter, RetryPolicy, is_rate_limit_403
 from syncer.google.session import REQUEST_TIMEOUT, google_session
 from syncer.google.sheet_cells import (
     STATE_SHEET,
@@ -72,6 +72,10 @@ def sheets_error(source: str, error: Exception, account: str | None, what: str) 
     assert isinstance(error, APIError)
     status, message = error.code, str(error.error.get("message", ""))
     who = account or "the signed-in Google account"
+    if status == 403 and is_rate_limit_403(error.response):
+        return TrackerError(
+            source, f"Google slowed syncer down (HTTP 403, rate limit) while {what}; try later"
+        )
     if status == 403:
         if "scope" in message.lower():
             return AccessError(source, f"{message} (the credentials lack a scope: sign in again)")
@@ -90,6 +94,21 @@ def sheets_error(source: str, error: Exception, account: str | None, what: str) 
             source, f"Google Sheets answered HTTP {status} while {what}, after retries: {message}"
         )
     return TrackerError(source, f"Google Sheets refused the request while {what}: {message}")
+
+
+#: Tries of the first run's structure batchUpdate (see ``SheetsBackend._structure``): as many
+#: as the retrying transport gives an idempotent request.
+STRUCTURE_TRIES = RetryPolicy().max_tries
+#: Answers after which a request may or may not have been applied, and may pass if sent again.
+PASSING_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+
+
+def may_pass(error: APIError | requests.exceptions.RequestException) -> bool:
+    """A failure after which the request may or may not have been applied, and may pass if
+    sent again: no answer, a 408/429/5xx, or a rate-limit 403."""
+    if not isinstance(error, APIError):
+        return True
+    return error.code in PASSING_STATUSES or is_rate_limit_403(error.response)
 
 
 class SheetsBackend(Backend):
@@ -119,6 +138,7 @@ class SheetsBackend(Backend):
         self._state_sheet_exists = True
         self._named_range_exists = True
         self._metadata: dict[str, Any] | None = None
+        self._rows: list[list[CellValue]] = []  # the data rows as read, for the re-check
 
     # -- identity and links ----------------------------------------------------------------
 
@@ -247,6 +267,7 @@ class SheetsBackend(Backend):
                 if value == "":
                     row[column] = None
         self._header = header
+        self._rows = [list(row) for row in rows]
         return SheetData(
             source=self.source,
             header_row=self.header_row,
@@ -259,28 +280,56 @@ class SheetsBackend(Backend):
     # -- recheck ---------------------------------------------------------------------------
 
     def recheck(self, updates: Sequence[CellUpdate]) -> Sequence[CellUpdate]:
-        """Drop updates whose row moved (Row ID differs) or whose cell changed since ``read``."""
+        """Drop updates whose row moved or changed, or whose cell changed, since ``read``.
+
+        One ``values:batchGet`` re-reads the header row and, over the updated rows, every column
+        the plan depends on: the input fields, the owned cells and the Row ID. A row whose Row ID
+        or input cells differ from what was read is not the row that was planned (a row was
+        inserted, deleted or sorted, or its data edited): all its updates are dropped. An owned
+        cell that no longer holds what was read keeps the person's value. The next run plans
+        both afresh. A change to a person's own column does not stop syncer's writes.
+        """
         if not updates:
             return updates
-        columns = {find_column(self._header, u.column) for u in updates} - {None}
-        id_column = self._row_id_column()
-        if id_column is not None:
-            columns.add(id_column)
-        if not columns:
-            return updates
-        ordered = sorted(c for c in columns if c is not None)
+        columns, identity = self._watched_columns()
         first, last = min(u.row for u in updates), max(u.row for u in updates)
-        ranges = [self._column_range(c, first, last) for c in ordered]
+        header_range = f"{quote_title(self._title)}!{self.header_row}:{self.header_row}"
+        ranges = [header_range] + [self._column_range(c, first, last) for c in columns]
         reply = self._call(
             "re-checking before writing",
             lambda: self.client.values_batch_get(
                 self.key, ranges, params={**READ_PARAMS, "majorDimension": "COLUMNS"}
             ),
         )
+        value_ranges = reply.get("valueRanges", [])
+        header_now = [
+            canonical_text(column[0] if column else None)
+            for column in (value_ranges[0].get("values", []) if value_ranges else [])
+        ]
         current: dict[int, list[Any]] = {}
-        for column, value_range in zip(ordered, reply.get("valueRanges", []), strict=False):
+        for column, value_range in zip(columns, value_ranges[1:], strict=False):
             values = value_range.get("values", [])
             current[column] = values[0] if values else []
+        if _trimmed(header_now) != _trimmed(self._header):
+            kept: list[CellUpdate] = []
+        else:
+            kept = self._still_valid(updates, current, identity, first)
+        return kept
+
+    def _watched_columns(self) -> tuple[list[int], set[int]]:
+        """(every column re-read, the ones that identify a row: input fields and Row ID)."""
+        fields = owned_field_of(self._header, self.config.column_aliases)
+        inputs = resolve_columns(self.source, self._header, self.config.column_aliases).inputs
+        identity = set(inputs.values()) | {c for c, name in fields.items() if name == "row_id"}
+        return sorted(identity | set(fields)), identity
+
+    def _still_valid(
+        self,
+        updates: Sequence[CellUpdate],
+        current: dict[int, list[Any]],
+        identity: set[int],
+        first: int,
+    ) -> list[CellUpdate]:
         fields = owned_field_of(self._header, self.config.column_aliases)
 
         def now(row: int, column: int) -> str:
@@ -291,32 +340,25 @@ class SheetsBackend(Backend):
                 value = from_serial(value, with_time=name == "last_synced")
             return canonical_text(None if value == "" else value)
 
-        expected_id = {
-            u.row: u.expected for u in updates if find_column(self._header, u.column) == id_column
+        def was(row: int, column: int) -> str:
+            index = row - self.header_row - 1
+            cells = self._rows[index] if 0 <= index < len(self._rows) else []
+            return canonical_text(cells[column] if column < len(cells) else None)
+
+        moved = {
+            row
+            for row in {u.row for u in updates}
+            if any(now(row, column) != was(row, column) for column in identity)
         }
         kept = []
         for update in updates:
-            if id_column is not None and update.row_id:
-                wanted_id = expected_id.get(update.row, update.row_id)
-                if now(update.row, id_column) != wanted_id:
-                    continue
+            if update.row in moved:
+                continue
             target = find_column(self._header, update.column)
             if target is not None and now(update.row, target) != update.expected:
                 continue
             kept.append(update)
-        if len(kept) < len(updates):
-            log.warning(
-                "%s: %d update(s) dropped: the row moved or the cell changed during the run",
-                self.source,
-                len(updates) - len(kept),
-            )
         return kept
-
-    def _row_id_column(self) -> int | None:
-        for column, name in owned_field_of(self._header, self.config.column_aliases).items():
-            if name == "row_id":
-                return column
-        return None
 
     def _column_range(self, column: int, first: int, last: int) -> str:
         letter = column_letter(column)
@@ -375,7 +417,53 @@ class SheetsBackend(Backend):
         return self.config.tab is not None or self._named_range_exists
 
     def _structure(self, header: list[str], first_new: int, new_columns: list[str]) -> None:
-        """One spreadsheets:batchUpdate: grid width, state sheet, named range, new formats."""
+        """One spreadsheets:batchUpdate: grid width, state sheet, named range, new formats.
+
+        Google applies a batchUpdate all or nothing, but it is not safe to send twice (a second
+        addSheet fails), so the retrying transport never resends it. When it fails in a way that
+        may be passing (429, 5xx, a timeout or a reset: perhaps applied, perhaps not), syncer
+        looks at the spreadsheet again and sends what is still missing: nothing, when the first
+        one was applied after all.
+        """
+        for attempt in range(1, STRUCTURE_TRIES + 1):
+            body = {"requests": self._structure_requests(header, first_new, new_columns)}
+            try:
+                if body["requests"]:
+                    self.client.batch_update(self.key, body)
+                break
+            except (APIError, requests.exceptions.RequestException) as error:
+                if not may_pass(error) or attempt == STRUCTURE_TRIES:
+                    raise sheets_error(
+                        self.source, error, self.account, "adding syncer's columns"
+                    ) from None
+                log.info("%s: the columns setup may not have gone through; looking", self.source)
+                self._back_off(attempt)
+                self._look_again()
+            except google.auth.exceptions.RefreshError as error:
+                raise sheets_error(
+                    self.source, error, self.account, "adding syncer's columns"
+                ) from None
+        self._state_sheet_exists = True
+        self._named_range_exists = True
+
+    def _back_off(self, attempt: int) -> None:
+        """Wait as the retrying transport would before its own next try."""
+        adapter = self.session.get_adapter("https://sheets.googleapis.com/")
+        if isinstance(adapter, RetryingAdapter):
+            adapter.sleep(adapter.policy.delay(attempt, adapter.rng, None))
+
+    def _look_again(self) -> None:
+        """Forget the cached tab list and see which parts of the structure exist now."""
+        self._metadata = None
+        titles = {p.get("title") for p in self._sheets()}
+        self._state_sheet_exists = STATE_SHEET in titles
+        named = {n.get("name") for n in self._fetch_metadata().get("namedRanges", [])}
+        self._named_range_exists = TRACKER_RANGE_NAME in named
+
+    def _structure_requests(
+        self, header: list[str], first_new: int, new_columns: list[str]
+    ) -> list[dict[str, Any]]:
+        """What the structure still lacks (the formats are set again: that is harmless)."""
         properties = self._properties(self._title)
         sheet_id = self._sheet_id()
         requests_: list[dict[str, Any]] = []
@@ -414,11 +502,7 @@ class SheetsBackend(Backend):
         fields = owned_field_of(header, self.config.column_aliases)
         for column in range(first_new, first_new + len(new_columns)):
             requests_.extend(_column_format(sheet_id, self.header_row, column, fields.get(column)))
-        if requests_:
-            body = {"requests": requests_}
-            self._call("adding syncer's columns", lambda: self.client.batch_update(self.key, body))
-        self._state_sheet_exists = True
-        self._named_range_exists = True
+        return requests_
 
 
 def _column_format(
@@ -476,6 +560,13 @@ def _column_format(
             }
         ]
     return []
+
+
+def _trimmed(header: Sequence[str]) -> list[str]:
+    texts = [text.strip() for text in header]
+    while texts and not texts[-1]:
+        texts.pop()
+    return texts
 
 
 def _raw(value: CellValue) -> object:
