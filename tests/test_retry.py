@@ -17,7 +17,7 @@ from syncer.emulator import new_emulator
 from syncer.emulator.core import Emulator
 from syncer.emulator.faults import Fault, FaultInjector
 from syncer.emulator.sheets import SheetsService
-from syncer.emulator.transport import EmulatorAdapter
+from syncer.emulator.transport import EmulatorAdapter, read_timeout
 from syncer.google.retry import (
     DEFAULT_TIMEOUT,
     IDEMPOTENT_HEADER,
@@ -354,3 +354,58 @@ def test_gspread_through_a_retrying_session_survives_429s() -> None:
     assert adapter.retries == 4 and adapter.gave_up == 0
     assert faults.pending() == 0
     assert len(sleep.delays) == 4
+
+
+def test_a_reply_slower_than_the_read_timeout_is_a_read_timeout_after_the_server_applied_it() -> (
+    None
+):
+    world = World()
+    waits = FakeSleep()
+    transport = EmulatorAdapter(world.emulator, sleep=waits)
+    world.faults.inject(Fault.slow(300), route="values.batchUpdate")
+    session = requests.Session()
+    session.mount("https://", transport)
+    body = {"valueInputOption": "RAW", "data": [{"range": "Sheet1!A2", "values": [["Acme"]]}]}
+    with pytest.raises(requests.exceptions.ReadTimeout):
+        session.post(f"{world.url}/values:batchUpdate", json=body, timeout=(10, 200))
+    assert waits.delays == [200.0]  # the client waited out its own timeout, not the reply
+    assert world.grid() == [["Company", "Stage"], ["Acme"]]
+
+
+def test_a_slow_reply_within_the_read_timeout_is_waited_for() -> None:
+    world = World()
+    waits = FakeSleep()
+    world.adapter.inner = EmulatorAdapter(world.emulator, sleep=waits)
+    world.faults.inject(Fault.slow(150), route="values.get")
+    assert world.get_values().status_code == 200
+    assert waits.delays == [150.0]
+    assert world.adapter.retries == 0
+
+
+def test_a_timed_out_idempotent_write_is_resent_and_applied_once() -> None:
+    world = World()
+    waits = FakeSleep()
+    world.adapter.inner = EmulatorAdapter(world.emulator, sleep=waits)
+    world.faults.inject(Fault.slow(300), route="values.batchUpdate")
+    assert values_batch_update(world).status_code == 200  # no timeout given: DEFAULT_TIMEOUT
+    assert waits.delays == [DEFAULT_TIMEOUT[1]]
+    assert world.adapter.counters() == {"tries": 2, "retries": 1, "gave_up": 0}
+    assert world.grid() == [["Company", "Stage"], ["Acme", "applied"]]
+
+
+def test_a_timed_out_structural_update_is_applied_and_not_resent() -> None:
+    world = World()
+    world.adapter.inner = EmulatorAdapter(world.emulator, sleep=FakeSleep())
+    world.faults.inject(Fault.slow(300), route="spreadsheets.batchUpdate")
+    with pytest.raises(requests.exceptions.ReadTimeout):
+        structural_update(world)
+    assert world.adapter.counters() == {"tries": 1, "retries": 0, "gave_up": 0}
+    assert len(world.emulator.log) == 1
+    assert world.sheets.cell(world.id, "Sheet1", "A1")["userEnteredFormat"]["textFormat"]["bold"]
+
+
+@pytest.mark.parametrize(
+    ("timeout", "read"), [((10, 200), 200.0), (3, 3.0), (2.5, 2.5), (None, None), ((5,), None)]
+)
+def test_the_read_part_of_a_timeout(timeout: Any, read: float | None) -> None:
+    assert read_timeout(timeout) == read

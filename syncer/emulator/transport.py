@@ -2,6 +2,10 @@
 
 ``EmulatorAdapter`` answers in-process (no socket); ``ForwardingAdapter`` rewrites Google URLs to
 a loopback emulator server (``SYNCER_GOOGLE_ENDPOINT``).
+
+The in-process adapter plays the network's part of a fault: a reply delayed beyond the caller's
+read timeout becomes ``requests.exceptions.ReadTimeout`` (after waiting that timeout, as a real
+client would), and the server has handled the request by then, as Google would have.
 """
 
 from __future__ import annotations
@@ -9,7 +13,7 @@ from __future__ import annotations
 import http
 import io
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -64,12 +68,26 @@ def to_requests_response(reply: Response, prepared: requests.PreparedRequest) ->
     return response
 
 
-class EmulatorAdapter(BaseAdapter):
-    """A ``requests`` adapter that sends every request to an in-process Emulator."""
+def read_timeout(timeout: Any) -> float | None:
+    """The read part of a ``requests`` timeout (a number or a (connect, read) pair); None when
+    there is none, or when it comes in a form this emulator does not model."""
+    if isinstance(timeout, tuple):
+        timeout = timeout[1] if len(timeout) > 1 else None
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float):
+        return None
+    return float(timeout)
 
-    def __init__(self, emulator: Emulator) -> None:
+
+class EmulatorAdapter(BaseAdapter):
+    """A ``requests`` adapter that sends every request to an in-process Emulator.
+
+    ``sleep`` waits out a reply's delay (a benchmark may pass a scaled one).
+    """
+
+    def __init__(self, emulator: Emulator, sleep: Callable[[float], None] = time.sleep) -> None:
         super().__init__()
         self.emulator = emulator
+        self.sleep = sleep
 
     def send(
         self,
@@ -81,8 +99,16 @@ class EmulatorAdapter(BaseAdapter):
         proxies: Mapping[str, str] | None = None,
     ) -> requests.Response:
         reply = self.emulator.handle(to_emulator_request(request))
+        limit = read_timeout(timeout)
+        if limit is not None and reply.delay > limit:
+            self.sleep(limit)
+            raise requests.exceptions.ReadTimeout(
+                f"the emulator's reply took {reply.delay:g} s, beyond the read timeout "
+                f"({limit:g} s)",
+                request=request,
+            )
         if reply.delay:
-            time.sleep(reply.delay)
+            self.sleep(reply.delay)
         if reply.drop:
             raise requests.exceptions.ConnectionError(
                 "Connection aborted: the emulator dropped the connection", request=request

@@ -6,6 +6,7 @@ import json
 import os
 from pathlib import Path
 
+from syncer.emulator.faults import Fault, FaultInjector
 from syncer.emulator.oauth import make_service_account_key
 from syncer.sync import sync_tracker
 from tests.google.conftest import OPTIONS, Google, example_rows, sheet_config
@@ -55,3 +56,12 @@ def test_a_server_error_after_retries_fails_the_tracker_only(
     faults.inject(Fault.error(503, times=None))
     result, _ = sync_tracker(sheet_config(example_sheet), OPTIONS, opener=google.opener())
     assert result.failed is not None and "503" in result.failed
+
+
+def test_a_rate_limit_403_says_slow_down_not_share_the_sheet(
+    google: Google, example_sheet: str
+) -> None:
+    FaultInjector.install(google.emulator).inject(Fault.error(403, times=None), method="GET")
+    result, _ = sync_tracker(sheet_config(example_sheet), OPTIONS, opener=google.opener())
+    assert result.failed is not None
+    assert "rate limit" in result.failed and "share the sheet" not in result.failed
