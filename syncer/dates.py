@@ -8,6 +8,7 @@ message says what was expected, so the row can be marked invalid with a useful r
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
@@ -33,6 +34,18 @@ _NUMERIC = re.compile(r"(\d{1,4})[/.\-](\d{1,2})[/.\-](\d{1,4})")
 _TIME = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?")
 
 
+def strip_invisible(text: str) -> str:
+    """``text`` without zero-width and direction marks (Unicode format characters).
+
+    Text copied from a web page or a chat often carries them (a zero-width space, a byte order
+    mark, a right-to-left mark); they are invisible in the sheet, so they must not make a date,
+    a stage or a count unreadable.
+    """
+    if text.isascii():
+        return text
+    return "".join(char for char in text if unicodedata.category(char) != "Cf")
+
+
 def _expected(order: DateOrder) -> str:
     pattern = {"MDY": "MM/DD/YYYY", "DMY": "DD/MM/YYYY", "YMD": "YYYY/MM/DD"}[order]
     return f"expected YYYY-MM-DD or {pattern}"
@@ -40,7 +53,8 @@ def _expected(order: DateOrder) -> str:
 
 def _from_serial(serial: float) -> datetime:
     if not 0 < serial <= _MAX_SERIAL:
-        raise BadDate(f"serial date {serial:g} is out of range")
+        shown = str(int(serial)) if serial.is_integer() else str(round(serial, 6))
+        raise BadDate(f"serial date {shown} is out of range (a date from 1900 to 9998)")
     days = int(serial)
     seconds = round((serial - days) * 86400)
     return datetime.combine(SHEETS_EPOCH + timedelta(days=days), time()) + timedelta(
@@ -104,7 +118,7 @@ def parse_datetime(value: CellValue, order: DateOrder = DateOrder.MDY) -> dateti
     if value is None:
         return None
     if isinstance(value, bool):
-        raise BadDate(f"{value} is not a date")
+        raise BadDate(f"{str(value).upper()} (a checkbox) is not a date; type the date instead")
     if isinstance(value, datetime):
         if not 1900 <= value.year <= 9998:
             raise BadDate(f"year {value.year} is out of range")
@@ -113,7 +127,7 @@ def parse_datetime(value: CellValue, order: DateOrder = DateOrder.MDY) -> dateti
         return datetime.combine(value, time())
     if isinstance(value, int | float):
         return _from_serial(float(value))
-    text = str(value).strip()
+    text = strip_invisible(str(value)).strip()
     if not text:
         return None
     date_part, time_part = _split_date_time(text)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from syncer.columns import ColumnMap, input_fields
-from syncer.dates import BadDate, DateOrder, parse_date, parse_datetime
+from syncer.dates import BadDate, DateOrder, parse_date, parse_datetime, strip_invisible
 from syncer.model import (
     Application,
     CellValue,
@@ -31,6 +31,7 @@ _CHANNEL_WORDS = {
     "handwritten note": Channel.LETTER,
 }
 _DECISION_WORDS = {d.value: d for d in OfferDecision}
+_STAGE_LIST = "a stage (" + ", ".join(s.value for s in Stage) + ")"
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,11 @@ def _text(value: CellValue) -> str | None:
     return str(value).strip()
 
 
+def _label(value: CellValue) -> str:
+    """A choice cell's matching key; invisible marks pasted along with the word are ignored."""
+    return normalize_label(strip_invisible(str(value)))
+
+
 def _count(value: CellValue) -> int:
     if is_blank(value):
         return 0
@@ -78,7 +84,7 @@ def _count(value: CellValue) -> int:
             raise ValueError
         number = int(value)
     else:
-        text = str(value).strip()
+        text = strip_invisible(str(value)).strip()
         if not text.isdigit():
             raise ValueError
         number = int(text)
@@ -132,17 +138,17 @@ class RowParser:
         if kind == "text":
             values[name] = _text(raw)
         elif kind == "stage":
-            stage = self.stages.get(normalize_label(raw))
+            stage = self.stages.get(_label(raw))
             if stage is None:
                 raise ValueError
             values[name] = stage
         elif kind == "channel":
-            channel = _CHANNEL_WORDS.get(normalize_label(raw))
+            channel = _CHANNEL_WORDS.get(_label(raw))
             if channel is None:
                 raise ValueError
             values[name] = channel
         elif kind == "offer_decision":
-            decision = _DECISION_WORDS.get(normalize_label(raw))
+            decision = _DECISION_WORDS.get(_label(raw))
             if decision is None:
                 raise ValueError
             values[name] = decision
@@ -160,11 +166,11 @@ class RowParser:
 
     @staticmethod
     def _expected(kind: str, raw: CellValue) -> str:
-        shown = str(raw)
+        shown = str(raw).upper() if isinstance(raw, bool) else str(raw)
         if len(shown) > 40:
             shown = shown[:37] + "..."
         expected = {
-            "stage": "a stage (" + ", ".join(s.value for s in Stage) + ")",
+            "stage": _STAGE_LIST,
             "channel": "email, phone or letter",
             "offer_decision": "accept, negotiate or undecided",
             "count": "a whole number >= 0",

@@ -286,7 +286,7 @@ class _Loaded:
             self.field_counts.append(len(raws))
             if index < self.header_index:
                 continue
-            quoted = any(raw.startswith('"') for raw in raws)
+            quoted = '"' in "".join(raws)  # one C-level scan instead of one call per field
             if index == self.header_index:
                 self.header = [field_value(raw) for raw in raws] if quoted else raws
                 kinds = [(i, owned_kind(h)) for i, h in enumerate(self.header) if owned_kind(h)]
@@ -311,12 +311,15 @@ class _Loaded:
             header.append(name)
         changes: dict[int, dict[int, str]] = {}
         delimiter = self.dialect.delimiter
+        found: dict[str, int | None] = {}
         for update in updates:
             if update.row <= self.header_index + 1:
                 raise TrackerError(self.source, f"row {update.row} is not a data row")
             if update.row > len(self.starts) - 1:
                 raise TrackerError(self.source, f"row {update.row} is past the end of the file")
-            column = _find_column(header, update.column)
+            if update.column not in found:
+                found[update.column] = _find_column(header, update.column)
+            column = found[update.column]
             if column is None:
                 raise HeaderError(self.source, f"no column {update.column!r} in the header row")
             kind = owned_kind(update.column) or OwnedKind.TEXT

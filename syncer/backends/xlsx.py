@@ -32,12 +32,15 @@ from syncer.backends.local import (
     owned_kind,
     restore_neutralised,
 )
+from syncer.drafts import SHORTENED_MARKER
 from syncer.errors import ConflictError, HeaderError, TrackerError
 from syncer.model import CellValue, normalize_label
 
 STATE_SHEET = "_syncer"
 DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+#: Excel refuses longer cells (openpyxl would cut the text silently, marker and all).
+XLSX_CELL_LIMIT = 32_767
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _WIDTHS = {OwnedKind.DRAFT: 60.0, OwnedKind.DATE: 12.0, OwnedKind.DATETIME: 17.0}
 
@@ -320,6 +323,8 @@ def _store(cell: Any, value: CellValue, kind: OwnedKind) -> None:
         cell.value = None
         return
     text = neutralise(ILLEGAL_CHARACTERS_RE.sub("", canonical_text(value)))
+    if len(text) > XLSX_CELL_LIMIT:
+        text = text[: XLSX_CELL_LIMIT - len(SHORTENED_MARKER)].rstrip() + SHORTENED_MARKER
     cell.value = text
     cell.data_type = "s"
     if kind is OwnedKind.DRAFT and not cell.alignment.wrap_text:
