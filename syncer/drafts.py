@@ -31,6 +31,7 @@ from jinja2 import (
 from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
 
+from syncer.backends.base import GOOGLE_CELL_LIMIT
 from syncer.errors import SyncerError
 from syncer.model import Action, Application, Channel, Decision, OfferDecision
 from syncer.resources import templates_dir
@@ -39,7 +40,7 @@ from syncer.resources import templates_dir
 SHORTENED_MARKER = "\n[... draft shortened by syncer to fit a cell ...]"
 
 #: Google Sheets refuses cells longer than this.
-CELL_LIMIT = 50_000
+CELL_LIMIT = GOOGLE_CELL_LIMIT
 
 _ARRIVE_EARLY = timedelta(minutes=15)
 

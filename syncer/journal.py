@@ -155,6 +155,7 @@ class JournaledBackend(Backend):
         self.inner = inner
         self.journal = journal
         self.source = inner.source
+        self.cell_limit = inner.cell_limit  # a class attribute: __getattr__ would not see it
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)

@@ -12,7 +12,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from syncer.backends.base import CellUpdate, SheetData, SyncState, canonical_text, digest
+from syncer.backends.base import (
+    GOOGLE_CELL_LIMIT,
+    CellUpdate,
+    SheetData,
+    SyncState,
+    canonical_text,
+    digest,
+)
 from syncer.columns import ColumnMap, column_letter, resolve_columns
 from syncer.config import TrackerConfig
 from syncer.drafts import DraftRenderer
@@ -92,6 +99,7 @@ class Planner:
         *,
         renderer: DraftRenderer | None = None,
         drafts: bool = True,
+        cell_limit: int = GOOGLE_CELL_LIMIT,
     ) -> None:
         self.config = config
         self.today = today
@@ -100,7 +108,7 @@ class Planner:
         self.drafts = drafts and config.drafts != "off"
         self.in_doc = config.drafts == "doc"
         self.renderer = renderer or DraftRenderer(
-            config.templates, candidate_name=config.candidate_name
+            config.templates, candidate_name=config.candidate_name, max_chars=cell_limit
         )
 
     def plan(self, data: SheetData, doc_links: Mapping[str, str] | None = None) -> TrackerPlan:

@@ -120,7 +120,7 @@ def sync_tracker(
         data = backend.read()
         today = today_for(config, options.today)
         now = options.now or datetime.now(config.zone)
-        planner = Planner(config, today, now)
+        planner = Planner(config, today, now, cell_limit=backend.cell_limit)
         planner.renderer.check()  # a broken template of the tracker's fails it before any write
         plan = planner.plan(data)
         result.rows = plan.rows

@@ -14,6 +14,8 @@ from datetime import date, datetime
 
 from syncer.model import CellValue
 
+GOOGLE_CELL_LIMIT = 50_000
+
 
 def digest(text: str) -> str:
     """A short fingerprint of what syncer wrote into a cell.
@@ -135,6 +137,9 @@ class Backend(ABC):
 
     #: How the tracker is named in messages (a path, or a Sheets URL/key).
     source: str
+    #: The most characters one cell holds (Google Sheets' limit; Excel's is lower): a draft is
+    #: cut to fit, with a visible marker, so the cell keeps exactly what syncer planned.
+    cell_limit: int = GOOGLE_CELL_LIMIT
 
     @abstractmethod
     def read(self) -> SheetData:

@@ -91,6 +91,8 @@ def refuse_unsafe_workbook(data: bytes, source: str) -> None:
 class XlsxBackend(Backend):
     """A tracker tab in a .xlsx workbook."""
 
+    cell_limit = XLSX_CELL_LIMIT
+
     def __init__(
         self,
         path: Path,

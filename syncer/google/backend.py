@@ -72,6 +72,12 @@ def sheets_error(source: str, error: Exception, account: str | None, what: str) 
     assert isinstance(error, APIError)
     status, message = error.code, str(error.error.get("message", ""))
     who = account or "the signed-in Google account"
+    if status == 403 and "protected" in message.lower():
+        return AccessError(
+            source,
+            f"a protected range or sheet blocks syncer's columns (HTTP 403: {message}); ask the "
+            f"owner to let {who} edit them (Data > Protect sheets and ranges)",
+        )
     if status == 403 and is_rate_limit_403(error.response):
         return TrackerError(
             source, f"Google slowed syncer down (HTTP 403, rate limit) while {what}; try later"
@@ -238,6 +244,18 @@ class SheetsBackend(Backend):
             if not found:
                 raise TrackerError(self.source, "the tracker tab syncer kept was deleted")
             title = found[0]["title"]
+        elif self._state_sheet_exists and (kept := self._kept_tab()) is not None:
+            # The named range goes when its tab is deleted; the state sheet still knows the tab.
+            sheet_id, old_title = kept
+            found = [p for p in visible if p.get("sheetId", 0) == sheet_id]
+            if not found:
+                raise TrackerError(
+                    self.source,
+                    f"the tracker tab {old_title!r} was deleted since the last sync; nothing "
+                    "written. Restore it (File > Version history), or name the tab to use with "
+                    "`tab = ...` in the config",
+                )
+            title = found[0]["title"]
         elif visible:
             title = sorted(visible, key=lambda p: p.get("index", 0))[0]["title"]
         else:
@@ -248,6 +266,16 @@ class SheetsBackend(Backend):
             lambda: self.client.values_batch_get(self.key, ranges, params=dict(READ_PARAMS)),
         )
         return reply
+
+    def _kept_tab(self) -> tuple[int, str] | None:
+        """(sheetId, title) of the tab the state sheet says syncer last synced, if it says."""
+        reply = self._call(
+            "reading syncer's state",
+            lambda: self.client.values_batch_get(self.key, [STATE_RANGE], params=dict(READ_PARAMS)),
+        )
+        ranges = reply.get("valueRanges", [])
+        meta = SheetMeta.from_rows(ranges[0].get("values", []) if ranges else [])
+        return None if meta.sheet_id is None else (meta.sheet_id, meta.tab)
 
     def _table(self, values: list[list[Any]], first_row: int) -> SheetData:
         offset = self.header_row - first_row

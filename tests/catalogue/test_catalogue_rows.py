@@ -158,13 +158,6 @@ def test_a_60000_character_note_is_kept_and_the_draft_fits_a_cell(
     assert draft.endswith(SHORTENED_MARKER)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="plan.py/sync.py: drafts are cut to Sheets' 50,000 characters whatever the backend; "
-    "an .xlsx cell holds 32,767, so the stored draft differs from the planned one and the next "
-    "run reports a false 'changed by a person' conflict. Fix: a per-backend cell limit passed "
-    "to DraftRenderer(max_chars=...)",
-)
 def test_a_long_draft_in_xlsx_is_not_a_conflict_on_the_next_run(tmp_path: Path) -> None:
     note = ("Long note about the role. " * 1200)[:30_000]  # fits an .xlsx cell
     header = [*BASE_HEADER, "Topics Discussed", "Preferred Channel"]

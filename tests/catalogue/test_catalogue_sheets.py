@@ -152,12 +152,6 @@ def test_a_protected_range_fails_that_tracker_and_the_other_syncs(google: Google
     assert owned_value(google, free, "Applications", 2, "Urgency") == "overdue"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="syncer/google/backend.py sheets_error: every 403 that does not mention a scope is "
-    "reported as 'share the sheet with ... as Editor', even Google's 'You are trying to edit a "
-    "protected cell or object'; the message should say a protected range blocks the write",
-)
 def test_a_protected_range_is_named_as_such(google: Google) -> None:
     key = google.sheets.create_spreadsheet("Locked", {"Applications": [BASE_HEADER, row()]})
     faults = FaultInjector.install(google.emulator)
@@ -178,28 +172,34 @@ def test_the_tracker_tab_deleted_after_a_sync(google: Google) -> None:
     before = person_cells(google, key)
     result, plan = sync_tracker(config, OPTIONS, opener=google.opener())
     assert plan is None and result.failed is not None
-    assert "header" in result.failed  # the Notes tab read instead is not a tracker
+    assert "tab 'Applications' was deleted" in result.failed, result.failed
     assert person_cells(google, key) == before
     assert google.sheets.grid(key, "Notes") == [["my notes"]]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="syncer/google/backend.py _first_read: when the tracker tab is deleted, Sheets drops "
-    "the syncer_tracker named range too, and syncer reads the first other tab instead; the "
-    'failure then says "missing required headers" about a tab the person never meant. The '
-    "state sheet remembers the tab's sheetId (SheetMeta): say that tab was deleted",
-)
-def test_the_tracker_tab_deleted_after_a_sync_is_named(google: Google) -> None:
+def test_a_deleted_named_range_and_a_renamed_tab_still_find_the_tracker(google: Google) -> None:
     key = google.sheets.create_spreadsheet(
         "Hunt", {"Applications": [BASE_HEADER, row()], "Notes": [["my notes"]]}
     )
     config = sheet_config(key)
     synced(google, config)
-    batch_update(google, key, {"deleteSheet": {"sheetId": sheet_id(google, key, "Applications")}})
-    result, _ = sync_tracker(config, OPTIONS, opener=google.opener())
-    assert result.failed is not None
-    assert "deleted" in result.failed, result.failed
+    tracker = sheet_id(google, key, "Applications")
+    named = google.sheets.spreadsheet(key).named_ranges
+    batch_update(
+        google,
+        key,
+        {"deleteNamedRange": {"namedRangeId": named[0]["namedRangeId"]}},
+        {
+            "updateSheetProperties": {
+                "properties": {"sheetId": tracker, "title": "Jobs", "index": 2},
+                "fields": "title,index",
+            }
+        },
+    )
+    assert google.sheets.spreadsheet(key).sheets[0].title == "Notes"
+    again = synced(google, config)
+    assert again.cells_written == 0 and not again.errors
+    assert google.sheets.grid(key, "Notes") == [["my notes"]]
 
 
 def test_a_configured_tab_that_is_gone(google: Google) -> None:
