@@ -11,6 +11,7 @@ import json
 import os
 import stat
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -85,11 +86,33 @@ def _read_json(path: Path, source: str, what: str) -> dict[str, Any]:
     return data
 
 
+#: Key-file credentials shared by the trackers of a run (see ``from_key_file``).
+_shared: dict[tuple[object, ...], Credentials] = {}
+_shared_lock = threading.Lock()
+
+
 def from_key_file(
     path: Path, scopes: Sequence[str], source: str, token_uri: str | None = None
 ) -> Credentials:
-    """Credentials from a service-account key (or an authorized-user file, as gcloud writes)."""
+    """Credentials from a service-account key (or an authorized-user file, as gcloud writes).
+
+    Trackers that use the same key file with the same scopes share one Credentials object: the
+    key is parsed once and one access token serves them all, instead of one token exchange per
+    tracker (a coach's 200 trackers). A key file changed on disk is read afresh.
+    """
     info = _read_json(path, source, "key file")
+    on_disk = path.stat()
+    key = (str(path.resolve()), on_disk.st_mtime_ns, on_disk.st_size, tuple(scopes), token_uri)
+    with _shared_lock:
+        shared = _shared.get(key)
+        if shared is None:
+            shared = _shared[key] = _credentials_from_info(info, path, scopes, source, token_uri)
+        return shared
+
+
+def _credentials_from_info(
+    info: dict[str, Any], path: Path, scopes: Sequence[str], source: str, token_uri: str | None
+) -> Credentials:
     kind = info.get("type")
     try:
         if kind == "service_account":

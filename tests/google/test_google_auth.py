@@ -74,3 +74,30 @@ def test_docs_and_drive_file_scopes_only_for_drafts_in_a_doc() -> None:
     assert scopes_for(sheet_config("k" * 30)) == (SHEETS_SCOPE,)
     doc_scopes = scopes_for(sheet_config("k" * 30, drafts="doc"))
     assert DOCS_SCOPE in doc_scopes and len(doc_scopes) == 3
+
+
+def test_trackers_sharing_a_key_file_share_one_token_exchange(
+    google: Google, tmp_path: Path
+) -> None:
+    info, _ = make_service_account_key(EMAIL, "job-hunt-42")
+    google.oauth.register_key_info(info)
+    key_file = write_key(tmp_path / "key.json", info)
+    keys = []
+    for name in ("Ana", "Bo", "Cy"):
+        key = google.sheets.create_spreadsheet(
+            name, {"Applications": example_rows()}, owner="coach@example.com"
+        )
+        google.sheets.share(key, EMAIL)
+        keys.append(key)
+    for key in keys:
+        result, _ = sync_tracker(
+            sheet_config(key, credentials=key_file), OPTIONS, opener=google.opener()
+        )
+        assert result.failed is None, result.failed
+    tokens = [e for e in google.emulator.log if e["path"] == "/token"]
+    assert len(tokens) == 1
+
+    write_key(key_file, {**info})  # rewritten on disk (a rotated key): read afresh
+    os.utime(key_file, ns=(1, 1))
+    sync_tracker(sheet_config(keys[0], credentials=key_file), OPTIONS, opener=google.opener())
+    assert len([e for e in google.emulator.log if e["path"] == "/token"]) == 2
