@@ -20,36 +20,22 @@ import pytest
 from syncer.config import TrackerConfig
 from syncer.digest import write_digest
 from syncer.emulator import SheetsService, new_emulator
-from syncer.emulator.core import Emulator, Identity, Request
+from syncer.emulator.core import Emulator
 from syncer.emulator.faults import Fault, FaultInjector
 from syncer.google.backend import open_sheet
 from syncer.results import TrackerResult
 from syncer.sync import RunOptions, sync_all
+from tests.coach_roster import (
+    CLIENTS,
+    DELETED,
+    UNSHARED,
+    build_roster,
+    client_name,
+    sheet_url,
+)
 
 TODAY = date(2024, 5, 15)  # a Wednesday
 NOW = datetime(2024, 5, 15, 2, 0)
-COACH = Identity("coach@coaching.example", "coaching-project")
-HEADER = ["Company", "Position", "Stage", "Applied On", "Interview Date", "Contact Name"]
-CLIENTS = 50
-UNSHARED = 17  # owned by the client, never shared with the coach
-DELETED = 33  # the client deleted the sheet; its key is still in the config
-
-
-def client_name(index: int) -> str:
-    return f"Client {index:02}"
-
-
-def sheet_url(key: str) -> str:
-    return f"https://docs.google.com/spreadsheets/d/{key}/edit"
-
-
-def tracker_rows(index: int) -> list[list[object]]:
-    return [
-        list[object](HEADER),
-        [f"Acme {index}", "Data Analyst", "applied", "2024-05-01", "", ""],
-        [f"Beta {index}", "Engineer", "interviewed", "", "2024-05-14", "Dana Reyes"],
-        [f"Gamma {index}", "Designer", "wishlist", "", "", ""],
-    ]
 
 
 @dataclass
@@ -67,24 +53,7 @@ def coach() -> Coach:
     faults = FaultInjector.install(emulator)
     sheets = SheetsService.install(emulator)
 
-    def as_the_coach(request: Request) -> Identity:
-        return COACH
-
-    emulator.identify = as_the_coach
-    keys: list[str] = []
-    for index in range(CLIENTS):
-        owner = f"client{index}@example.com"
-        key = sheets.create_spreadsheet(
-            f"{client_name(index)} applications", {"Tracker": tracker_rows(index)}, owner=owner
-        )
-        # A small grid: the emulator formats whole columns, and 1,000 rows x 50 is slow.
-        sheets.sheet(key, "Tracker").properties["gridProperties"]["rowCount"] = 20
-        if index != UNSHARED:
-            sheets.share(key, COACH.email)
-        keys.append(key)
-    deleted = keys[DELETED]
-    sheets.drive.files.pop(deleted)
-    sheets.books.pop(deleted)
+    keys = build_roster(emulator, sheets, TODAY)
     configs = [
         TrackerConfig(source=sheet_url(key), name=client_name(index), timezone="UTC")
         for index, key in enumerate(keys)

@@ -12,6 +12,7 @@ import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -19,29 +20,12 @@ from click.testing import CliRunner, Result
 
 from syncer.cli import cli
 from syncer.emulator import SheetsService, new_emulator
-from syncer.emulator.core import Emulator, Identity, Request
+from syncer.emulator.core import Emulator
 from syncer.emulator.server import running
 from syncer.exitcodes import ExitCode
+from tests.coach_roster import CLIENTS, DELETED, UNSHARED, build_roster, client_name
 
 TODAY = "2026-11-26"  # a Thursday
-COACH = Identity("coach@coaching.example", "coaching-project")
-HEADER = ["Company", "Position", "Stage", "Applied On", "Interview Date", "Contact Name"]
-CLIENTS = 50
-UNSHARED = 17  # owned by the client, never shared with the coach
-DELETED = 33  # the client deleted the sheet; its key is still in the config
-
-
-def client_name(index: int) -> str:
-    return f"Client {index:02}"
-
-
-def tracker_rows(index: int) -> list[list[object]]:
-    return [
-        list[object](HEADER),
-        [f"Acme {index}", "Data Analyst", "applied", "2026-11-12", "", ""],  # follow-up overdue
-        [f"Beta {index}", "Engineer", "interviewed", "", "2026-11-25", "Dana Reyes"],  # thank-you
-        [f"Gamma {index}", "Designer", "wishlist", "", "", ""],
-    ]
 
 
 @dataclass
@@ -71,24 +55,7 @@ def coach(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[CoachSetu
     emulator = new_emulator()
     sheets = SheetsService.install(emulator)
 
-    def as_the_coach(_request: Request) -> Identity:
-        return COACH
-
-    emulator.identify = as_the_coach
-    keys: list[str] = []
-    for index in range(CLIENTS):
-        key = sheets.create_spreadsheet(
-            f"{client_name(index)} applications",
-            {"Tracker": tracker_rows(index)},
-            owner=f"client{index}@example.com",
-        )
-        # A small grid: the emulator formats whole columns, and 1,000 rows x 50 is slow.
-        sheets.sheet(key, "Tracker").properties["gridProperties"]["rowCount"] = 20
-        if index != UNSHARED:
-            sheets.share(key, COACH.email)
-        keys.append(key)
-    sheets.drive.files.pop(keys[DELETED])
-    sheets.books.pop(keys[DELETED])
+    keys = build_roster(emulator, sheets, date.fromisoformat(TODAY))
     config = write_config(tmp_path / "coach.toml", keys)
     with running(emulator) as base_url:
         monkeypatch.setenv("SYNCER_GOOGLE_ENDPOINT", base_url)
