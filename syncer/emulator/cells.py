@@ -11,10 +11,55 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 from typing import Any
 
+
+@dataclass(frozen=True)
+class CellError:
+    """A formula's error result (an ErrorValue): ``#DIV/0!`` and its kind and message."""
+
+    code: str
+    type: str
+    message: str
+
+    def extended_value(self) -> dict[str, Any]:
+        return {"errorValue": {"type": self.type, "message": self.message}}
+
+
+#: Each error code and its ErrorValue type, as the Sheets v4 discovery document lists them.
+ERROR_TYPES = {
+    "#ERROR!": "ERROR",
+    "#NULL!": "NULL_VALUE",
+    "#DIV/0!": "DIVIDE_BY_ZERO",
+    "#VALUE!": "VALUE",
+    "#REF!": "REF",
+    "#NAME?": "NAME",
+    "#NUM!": "NUM",
+    "#N/A": "N_A",
+}
+
+
+class DateSerial(float):
+    """A number a formula made from a date (TODAY, NOW): Sheets shows it as a date unless the
+    cell has a number format of its own. ``kind`` is DATE or DATE_TIME."""
+
+    kind: str
+
+    def __new__(cls, value: float, kind: str = "DATE") -> DateSerial:
+        serial = super().__new__(cls, value)
+        serial.kind = kind
+        return serial
+
+
+#: The number format Sheets (en_US) gives a formula's date or date-time result.
+INFERRED_DATE_FORMATS = {
+    "DATE": {"type": "DATE", "pattern": "m/d/yyyy"},
+    "DATE_TIME": {"type": "DATE_TIME", "pattern": "m/d/yyyy h:mm:ss"},
+}
+
 Cell = dict[str, Any]  # a CellData as the API spells it
-Value = str | float | bool | None
+Value = str | float | bool | CellError | None
 
 SHEETS_EPOCH = dt.date(1899, 12, 30)
 
@@ -85,6 +130,8 @@ def raw_value(value: Any) -> dict[str, Any] | None:
     """ExtendedValue for RAW input: strings stay strings."""
     if value is None or value == "":
         return None
+    if isinstance(value, CellError):
+        return value.extended_value()
     if isinstance(value, bool):
         return {"boolValue": value}
     if isinstance(value, int | float):
@@ -179,8 +226,12 @@ def plain(value: dict[str, Any] | None) -> Value:
             found: Value = value[key]
             return found
     if "errorValue" in value:
-        return str(value["errorValue"].get("message", "#ERROR!"))
+        return error_of(value["errorValue"])
     return None
 
 
-# -- formulas -----------------------------------------------------------------------------------
+def error_of(error_value: dict[str, Any]) -> CellError:
+    """The CellError an ErrorValue dict describes."""
+    kind = error_value.get("type", "ERROR")
+    code = next((c for c, t in ERROR_TYPES.items() if t == kind), "#ERROR!")
+    return CellError(code, kind, str(error_value.get("message", "")))

@@ -8,9 +8,12 @@ import copy
 import functools
 from typing import Any
 
+from syncer.emulator import a1
 from syncer.emulator.cells import Cell, Value, plain
 from syncer.emulator.drive import parse_field_mask
 from syncer.emulator.fieldmask import apply_masked_update
+from syncer.emulator.protection import require_editable
+from syncer.emulator.references import DimensionShift, shift_formula
 from syncer.emulator.spreadsheet import (
     JSON,
     RequestError,
@@ -22,7 +25,9 @@ from syncer.emulator.spreadsheet import (
 
 
 def shift(book: Spreadsheet, sheet: SheetState, dimension: str, start: int, count: int) -> None:
-    """Insert (count > 0) or delete (count < 0) rows/columns at ``start``."""
+    """Insert (count > 0) or delete (count < 0) rows/columns at ``start``: cells, row/column
+    metadata, merges, conditional formats, protected and named ranges and every formula's
+    references move; what lay wholly in deleted rows/columns is gone."""
     axis = 0 if dimension == "ROWS" else 1
 
     def moved(index: int) -> int | None:
@@ -42,12 +47,22 @@ def shift(book: Spreadsheet, sheet: SheetState, dimension: str, start: int, coun
     shifted = {moved(i): m for i, m in metadata.items()}
     metadata.clear()
     metadata.update({i: m for i, m in shifted.items() if i is not None})
+    _shift_ranges(book, sheet, axis, start, count)
+    _shift_formulas(book, DimensionShift(sheet.title, axis, start, count))
+    grid = sheet.properties["gridProperties"]
+    grid["rowCount" if axis == 0 else "columnCount"] += count
+
+
+def _shift_ranges(book: Spreadsheet, sheet: SheetState, axis: int, start: int, count: int) -> None:
     names = (
         ("startRowIndex", "endRowIndex") if axis == 0 else ("startColumnIndex", "endColumnIndex")
     )
+    rules = sheet.conditional_formats
     ranges = (
-        [m for m in sheet.merges]
+        list(sheet.merges)
         + [p["range"] for p in sheet.protected_ranges]
+        + [u for p in sheet.protected_ranges for u in p.get("unprotectedRanges", [])]
+        + [r for rule in rules for r in rule.get("ranges", [])]
         + [n["range"] for n in book.named_ranges if n["range"].get("sheetId", 0) == sheet.sheet_id]
     )
     for grid_range in ranges:
@@ -59,15 +74,63 @@ def shift(book: Spreadsheet, sheet: SheetState, dimension: str, start: int, coun
                     if edge > start or (name == names[0] and edge == start and count > 0)
                     else (max(start, edge + count) if count < 0 and edge > start else edge)
                 )
-    grid = sheet.properties["gridProperties"]
-    grid["rowCount" if axis == 0 else "columnCount"] += count
+
+    def collapsed(grid_range: JSON) -> bool:
+        return names[0] in grid_range and grid_range[names[0]] >= grid_range.get(names[1], 1 << 30)
+
+    sheet.merges = [m for m in sheet.merges if not collapsed(m)]
+    sheet.protected_ranges = [p for p in sheet.protected_ranges if not collapsed(p["range"])]
+    for rule in rules:
+        rule["ranges"] = [r for r in rule.get("ranges", []) if not collapsed(r)]
+    sheet.conditional_formats = [rule for rule in rules if rule["ranges"]]
+
+
+def _shift_formulas(book: Spreadsheet, moved: DimensionShift) -> None:
+    for tab in book.sheets:
+        for cell in tab.cells.values():
+            entered = cell.get("userEnteredValue") or {}
+            if "formulaValue" in entered:
+                entered["formulaValue"] = shift_formula(
+                    str(entered["formulaValue"]), tab.title, moved
+                )
+
+
+#: What inserted rows/columns take from their neighbour, as Sheets copies it.
+_INHERITED = ("userEnteredFormat", "dataValidation")
 
 
 def insert_dimension(book: Spreadsheet, item: JSON) -> None:
-    spec = item["insertDimension"]["range"]
+    request = item["insertDimension"]
+    spec = request["range"]
     sheet = book.sheet_by_id(spec.get("sheetId", 0))
     start, end = spec.get("startIndex", 0), spec["endIndex"]
+    before = bool(request.get("inheritFromBefore"))
+    if before and start == 0:
+        raise RequestError("inheritFromBefore cannot be true when inserting at index 0.")
     shift(book, sheet, spec["dimension"], start, end - start)
+    _inherit(sheet, spec["dimension"], start, end, start - 1 if before else end)
+
+
+def _inherit(sheet: SheetState, dimension: str, start: int, end: int, source: int) -> None:
+    """Give the new rows/columns [start, end) the formats and size of row/column ``source``."""
+    axis = 0 if dimension == "ROWS" else 1
+    limit = sheet.row_count if axis == 0 else sheet.column_count
+    if not 0 <= source < limit:
+        return
+    templates = {
+        key[1 - axis]: {k: copy.deepcopy(cell[k]) for k in _INHERITED if k in cell}
+        for key, cell in sheet.cells.items()
+        if key[axis] == source
+    }
+    metadata = sheet.row_metadata if axis == 0 else sheet.column_metadata
+    size = {k: v for k, v in metadata.get(source, {}).items() if k == "pixelSize"}
+    for index in range(start, end):
+        for other, template in templates.items():
+            if template:
+                key = (index, other) if axis == 0 else (other, index)
+                sheet.cells[key] = copy.deepcopy(template)
+        if size:
+            metadata[index] = dict(size)
 
 
 def delete_dimension(book: Spreadsheet, item: JSON) -> None:
@@ -82,6 +145,12 @@ def delete_dimension(book: Spreadsheet, item: JSON) -> None:
             if spec["dimension"] == "ROWS"
             else "You can't delete all the columns on the sheet."
         )
+    deleted = (
+        a1.Bounds(start, end, None, None)
+        if spec["dimension"] == "ROWS"
+        else a1.Bounds(None, None, start, end)
+    )
+    require_editable(book, sheet, deleted)
     shift(book, sheet, spec["dimension"], start, start - end)
 
 
@@ -108,6 +177,7 @@ def update_dimension_properties(book: Spreadsheet, item: JSON) -> None:
 def sort_range(book: Spreadsheet, item: JSON) -> None:
     spec = item["sortRange"]
     sheet, bounds = cells_of(book, spec["range"])
+    require_editable(book, sheet, bounds)
     start_col = bounds.start_column or 0
     rows = list(range(bounds.start_row or 0, bounds.end_row or 0))
     columns = range(start_col, bounds.end_column or 0)

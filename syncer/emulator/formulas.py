@@ -1,8 +1,11 @@
 """Formula evaluation: a small recursive-descent evaluator over one spreadsheet.
 
 Arithmetic, comparisons, ``&``, cell/range references and SUM, AVERAGE, MIN, MAX, COUNT, COUNTA,
-IF, CONCATENATE, LEN, UPPER, LOWER, ROUND, ABS. A formula outside that subset keeps its own text
-as its value (Google would compute it; tests that need more should not rely on the emulator's
+IF, CONCATENATE, LEN, UPPER, LOWER, ROUND, ABS, the volatile TODAY and NOW (on the spreadsheet's
+clock, in its time zone), NA, IFERROR, IFNA, ISERROR, ISNA and error literals (``#REF!``).
+Errors are values, as in Sheets: ``=1/0`` is ``#DIV/0!``, a deleted reference ``#REF!``, and an
+error operand makes the result that error. A formula outside that subset keeps its own text as
+its value (Google would compute it; tests that need more should not rely on the emulator's
 arithmetic).
 """
 
@@ -13,7 +16,14 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from syncer.emulator import a1
-from syncer.emulator.cells import Value, format_general
+from syncer.emulator.cells import (
+    ERROR_TYPES,
+    CellError,
+    DateSerial,
+    Value,
+    format_general,
+    serial_number,
+)
 
 if TYPE_CHECKING:
     from syncer.emulator.spreadsheet import SheetState, Spreadsheet
@@ -23,8 +33,25 @@ class FormulaError(Exception):
     """The formula is outside the subset the emulator evaluates."""
 
 
-_TOKEN = re.compile(
-    r"\s*(?:(?P<number>\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+)"
+#: Google's messages (en_US) for the errors the evaluator produces itself.
+DIVIDE_BY_ZERO = CellError(
+    "#DIV/0!", "DIVIDE_BY_ZERO", "Function DIVIDE parameter 2 cannot be zero."
+)
+NOT_AVAILABLE = CellError("#N/A", "N_A", "Value not available.")
+BAD_REFERENCE = CellError("#REF!", "REF", "Reference does not exist.")
+_LITERAL_MESSAGES = {"#REF!": BAD_REFERENCE.message, "#N/A": NOT_AVAILABLE.message}
+
+
+def error_literal(code: str) -> CellError:
+    """The error an error literal in a formula (``=#REF!+1``) stands for."""
+    upper = code.upper()
+    return CellError(upper, ERROR_TYPES[upper], _LITERAL_MESSAGES.get(upper, ""))
+
+
+_ERROR_LITERAL = "|".join(re.escape(code) for code in sorted(ERROR_TYPES, key=len, reverse=True))
+FORMULA_TOKEN = re.compile(
+    rf"\s*(?:(?P<error>{_ERROR_LITERAL})"
+    r"|(?P<number>\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+)"
     r"|(?P<string>\"(?:[^\"]|\"\")*\")"
     r"|(?P<ref>(?:(?:'(?:[^']|'')+'|[A-Za-z_][\w]*)!)?\$?[A-Za-z]{1,3}\$?\d+"
     r"(?::\$?[A-Za-z]{1,3}\$?\d+)?)"
@@ -47,7 +74,7 @@ class FormulaEvaluator:
         text = formula[1:]
         position = 0
         while position < len(text.rstrip()):
-            match = _TOKEN.match(text, position)
+            match = FORMULA_TOKEN.match(text, position)
             if match is None or match.end() == position:
                 raise FormulaError(formula)
             kind = match.lastgroup or ""
@@ -71,50 +98,60 @@ class FormulaEvaluator:
         while self._peek()[1] in {"=", "<>", "<", ">", "<=", ">="}:
             op = self._take()[1]
             right = self._concat()
-            left = _compare(op, left, right)
+            left = _first_error(left, right) or _compare(op, left, right)
         return left
 
     def _concat(self) -> Value:
         left = self._sum()
         while self._peek()[1] == "&":
             self._take()
-            left = _text(left) + _text(self._sum())
+            right = self._sum()
+            left = _first_error(left, right) or _text(left) + _text(right)
         return left
 
     def _sum(self) -> Value:
         left = self._product()
         while self._peek()[1] in {"+", "-"}:
             op = self._take()[1]
-            right = _num(self._product())
-            left = _num(left) + right if op == "+" else _num(left) - right
+            right = self._product()
+            left = _first_error(left, right) or _add(op, left, right)
         return left
 
     def _product(self) -> Value:
         left = self._power()
         while self._peek()[1] in {"*", "/"}:
             op = self._take()[1]
-            right = _num(self._power())
-            if op == "/" and right == 0:
-                raise FormulaError("division by zero")
-            left = _num(left) * right if op == "*" else _num(left) / right
+            right = self._power()
+            error = _first_error(left, right)
+            if error is not None:
+                left = error
+            elif op == "/" and _num(right) == 0:
+                left = DIVIDE_BY_ZERO
+            else:
+                left = _num(left) * _num(right) if op == "*" else _num(left) / _num(right)
         return left
 
     def _power(self) -> Value:
         left = self._unary()
         while self._peek()[1] == "^":
             self._take()
-            left = _num(left) ** _num(self._unary())
+            right = self._unary()
+            left = _first_error(left, right) or _num(left) ** _num(right)
         return left
 
     def _unary(self) -> Value:
         if self._peek()[1] in {"-", "+"}:
             op = self._take()[1]
-            value = _num(self._unary())
-            return -value if op == "-" else value
+            value = self._unary()
+            if isinstance(value, CellError):
+                return value
+            return -_num(value) if op == "-" else _num(value)
         return self._atom()
 
     def _atom(self) -> Value:
         kind, text = self._take()
+        if kind == "error":
+            return error_literal(text)
         if kind == "number":
             return float(text)
         if kind == "string":
@@ -160,6 +197,13 @@ class FormulaEvaluator:
     def _call(self, name: str) -> Value:
         arguments = self._arguments()
         flat = [v for argument in arguments for v in argument]
+        if name in _ERROR_AWARE:
+            return self._error_aware(name, arguments)
+        error = _first_error(*flat)
+        if error is not None:
+            return error
+        if not flat and name in {"TODAY", "NOW", "NA"}:
+            return self._volatile(name)
         numbers = [float(v) for v in flat if isinstance(v, int | float) and not isinstance(v, bool)]
         if name == "SUM":
             return sum(numbers)
@@ -167,19 +211,16 @@ class FormulaEvaluator:
             return (min if name == "MIN" else max)(numbers) if numbers else 0.0
         if name == "AVERAGE":
             if not numbers:
-                raise FormulaError("AVERAGE of nothing")
+                return CellError(
+                    "#DIV/0!",
+                    "DIVIDE_BY_ZERO",
+                    "Evaluation of function AVERAGE caused a divide by zero error.",
+                )
             return sum(numbers) / len(numbers)
         if name == "COUNT":
             return float(len(numbers))
         if name == "COUNTA":
             return float(sum(1 for v in flat if v not in (None, "")))
-        if name == "IF" and len(arguments) in {2, 3}:
-            chosen = (
-                arguments[1]
-                if _truthy(arguments[0][0])
-                else (arguments[2] if len(arguments) == 3 else [False])
-            )
-            return chosen[0]
         if name == "CONCATENATE":
             return "".join(_text(v) for v in flat)
         if len(flat) == 1 and name in {"LEN", "UPPER", "LOWER", "ABS"}:
@@ -196,13 +237,42 @@ class FormulaEvaluator:
             return float(round(_num(flat[0]), digits))
         raise FormulaError(name)
 
+    def _error_aware(self, name: str, arguments: list[list[Value]]) -> Value:
+        """The functions that look at an error instead of returning it: IF, IFERROR, IFNA,
+        ISERROR, ISNA (their arguments are evaluated as Sheets' are, all of them)."""
+        values = [argument[0] if len(argument) == 1 else None for argument in arguments]
+        if name == "IF" and len(values) in {2, 3}:
+            if isinstance(values[0], CellError):
+                return values[0]
+            if _truthy(values[0]):
+                return values[1]
+            return values[2] if len(values) == 3 else False
+        if name in {"IFERROR", "IFNA"} and len(values) in {1, 2}:
+            fallback = values[1] if len(values) == 2 else ""
+            caught = isinstance(values[0], CellError) and (
+                name == "IFERROR" or values[0].type == "N_A"
+            )
+            return fallback if caught else values[0]
+        if name in {"ISERROR", "ISNA"} and len(values) == 1:
+            value = values[0]
+            return isinstance(value, CellError) and (name == "ISERROR" or value.type == "N_A")
+        raise FormulaError(name)
+
+    def _volatile(self, name: str) -> Value:
+        if name == "NA":
+            return NOT_AVAILABLE
+        moment = self.book.local_now()
+        if name == "TODAY":
+            return DateSerial(float(serial_number(moment.date())), "DATE")
+        return DateSerial(serial_number(moment.replace(tzinfo=None)), "DATE_TIME")
+
     def _reference(self, text: str) -> list[Value]:
         sheet = self.sheet
         if "!" in text:
             title, cells = a1.split_sheet(text)
             found = self.book.sheet_by_title(title or "")
             if found is None or cells is None:
-                raise FormulaError(text)
+                return [CellError("#REF!", "REF", f"Unresolved sheet name '{title}'.")]
             sheet, text = found, cells
         bounds = a1.parse_cells(text.replace("$", ""))
         values: list[Value] = []
@@ -212,6 +282,22 @@ class FormulaEvaluator:
         return values
 
 
+_ERROR_AWARE = {"IF", "IFERROR", "IFNA", "ISERROR", "ISNA"}
+
+
+def _first_error(*values: Value) -> CellError | None:
+    return next((v for v in values if isinstance(v, CellError)), None)
+
+
+def _add(op: str, left: Value, right: Value) -> Value:
+    """``+``/``-``: a date plus or minus days stays a date; a date minus a date is days."""
+    total = _num(left) + _num(right) if op == "+" else _num(left) - _num(right)
+    dates = [v for v in (left, right) if isinstance(v, DateSerial)]
+    if len(dates) == 1 and (op == "+" or isinstance(left, DateSerial)):
+        return DateSerial(total, dates[0].kind)
+    return total
+
+
 def _num(value: Value) -> float:
     if value is None or value == "":
         return 0.0
@@ -219,6 +305,8 @@ def _num(value: Value) -> float:
         return 1.0 if value else 0.0
     if isinstance(value, int | float):
         return float(value)
+    if isinstance(value, CellError):
+        raise FormulaError(value.code)
     try:
         return float(value)
     except ValueError as exc:
@@ -232,6 +320,8 @@ def _text(value: Value) -> str:
         return "TRUE" if value else "FALSE"
     if isinstance(value, float):
         return format_general(value)
+    if isinstance(value, CellError):
+        return value.code
     return str(value)
 
 

@@ -17,6 +17,7 @@ from syncer.emulator import a1, dimensions
 from syncer.emulator.cells import Cell
 from syncer.emulator.drive import parse_field_mask
 from syncer.emulator.fieldmask import apply_masked_update
+from syncer.emulator.protection import require_editable
 from syncer.emulator.spreadsheet import (
     JSON,
     RequestError,
@@ -68,6 +69,7 @@ def delete_sheet(book: Spreadsheet, item: JSON) -> None:
     sheet = book.sheet_by_id(item["deleteSheet"]["sheetId"])
     if len(book.sheets) == 1:
         raise RequestError("You can't remove all the sheets in a document.")
+    require_editable(book, sheet, None)
     book.sheets.remove(sheet)
     book.named_ranges = [
         n for n in book.named_ranges if n["range"].get("sheetId", 0) != sheet.sheet_id
@@ -142,6 +144,7 @@ def set_cell_fields(
 def repeat_cell(book: Spreadsheet, item: JSON) -> None:
     spec = item["repeatCell"]
     sheet, bounds = cells_of(book, spec["range"])
+    require_editable(book, sheet, bounds)
     tree = parse_field_mask(spec.get("fields") or "*")
     for key in cells_in(bounds):
         set_cell_fields(sheet, key, spec.get("cell") or {}, tree)
@@ -163,6 +166,7 @@ def update_cells(book: Spreadsheet, item: JSON) -> None:
             start.get("columnIndex", 0)
             + max((len(r.get("values") or []) for r in rows), default=0),
         )
+    require_editable(book, sheet, bounds)
     rows = spec.get("rows") or []
     for r, row in enumerate(range(bounds.start_row or 0, bounds.end_row or 0)):
         values = (rows[r].get("values") or []) if r < len(rows) else []
@@ -174,6 +178,7 @@ def update_cells(book: Spreadsheet, item: JSON) -> None:
 def set_data_validation(book: Spreadsheet, item: JSON) -> None:
     spec = item["setDataValidation"]
     sheet, bounds = cells_of(book, spec["range"])
+    require_editable(book, sheet, bounds)
     for key in cells_in(bounds):
         set_cell_fields(sheet, key, {"dataValidation": spec.get("rule")}, {"dataValidation": {}})
 
@@ -270,6 +275,7 @@ def delete_protected_range(book: Spreadsheet, item: JSON) -> None:
 def merge_cells(book: Spreadsheet, item: JSON) -> None:
     spec = item["mergeCells"]
     sheet, bounds = cells_of(book, spec["range"])
+    require_editable(book, sheet, bounds)
     kind = spec.get("mergeType", "MERGE_ALL")
     pieces = [bounds]
     if kind == "MERGE_ROWS":
@@ -293,6 +299,7 @@ def merge_cells(book: Spreadsheet, item: JSON) -> None:
 
 def unmerge_cells(book: Spreadsheet, item: JSON) -> None:
     sheet, bounds = cells_of(book, item["unmergeCells"]["range"])
+    require_editable(book, sheet, bounds)
     sheet.merges = [m for m in sheet.merges if not overlaps(bounds, grid_range_bounds(sheet, m))]
 
 
@@ -312,6 +319,7 @@ def copy_paste(book: Spreadsheet, item: JSON) -> None:
     spec = item["copyPaste"]
     source_sheet, source = cells_of(book, spec["source"])
     target_sheet, target = cells_of(book, spec["destination"])
+    require_editable(book, target_sheet, target)
     _paste(source_sheet, source, target_sheet, target, spec.get("pasteType"))
 
 
@@ -322,6 +330,8 @@ def cut_paste(book: Spreadsheet, item: JSON) -> None:
     target_sheet = book.sheet_by_id(destination.get("sheetId", 0))
     row, column = destination.get("rowIndex", 0), destination.get("columnIndex", 0)
     target = a1.Bounds(row, row + source.rows, column, column + source.columns)
+    require_editable(book, source_sheet, source)
+    require_editable(book, target_sheet, target)
     moved = {
         key: source_sheet.cells.pop(key) for key in cells_in(source) if key in source_sheet.cells
     }

@@ -12,6 +12,7 @@ and :mod:`~syncer.emulator.styles`. Their public names are re-exported here for 
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import random
 import re
 import weakref
@@ -34,6 +35,7 @@ from syncer.emulator.core import ANONYMOUS, Emulator, Request, Response, google_
 from syncer.emulator.drive import SPREADSHEET_MIME, DriveService, FileKind
 from syncer.emulator.fieldmask import apply_masked_update
 from syncer.emulator.formulas import FormulaError, FormulaEvaluator
+from syncer.emulator.protection import Editor, ProtectedError
 from syncer.emulator.resource import requested_resource, spreadsheet_resource
 from syncer.emulator.sheet_requests import Handler
 from syncer.emulator.spreadsheet import (
@@ -44,6 +46,7 @@ from syncer.emulator.spreadsheet import (
     cells_in,
     grid_range_bounds,
     new_sheet_properties,
+    utc_now,
 )
 from syncer.emulator.styles import DEFAULT_FORMAT, DEFAULT_THEME, with_color_styles
 from syncer.emulator.values import (
@@ -87,21 +90,34 @@ def _not_found() -> Response:
 class SheetsService:
     """The Sheets v4 endpoints plus a Python API for tests to set up and inspect sheets."""
 
-    def __init__(self, emulator: Emulator, drive: DriveService, seed: int = 0) -> None:
+    def __init__(
+        self,
+        emulator: Emulator,
+        drive: DriveService,
+        seed: int = 0,
+        clock: Callable[[], dt.datetime] = utc_now,
+    ) -> None:
         self.emulator = emulator
         self.drive = drive
         self.books: dict[str, Spreadsheet] = {}
         self.random = random.Random(seed)
         self.caller = ANONYMOUS.email  # who sent the request being handled
+        #: What TODAY() and NOW() read (an aware datetime); tests replace it to fix the day.
+        self.clock = clock
 
     @classmethod
-    def install(cls, emulator: Emulator) -> SheetsService:
-        """Register the Sheets routes (and Drive, which owns the files) once per emulator."""
+    def install(
+        cls, emulator: Emulator, clock: Callable[[], dt.datetime] | None = None
+    ) -> SheetsService:
+        """Register the Sheets routes (and Drive, which owns the files) once per emulator;
+        ``clock`` replaces the service's clock (also on an already installed service)."""
         existing = _SERVICES.get(emulator)
         if existing is not None:
+            if clock is not None:
+                existing.clock = clock
             return existing
         drive = DriveService.install(emulator)
-        service = cls(emulator, drive)
+        service = cls(emulator, drive, clock=clock or utc_now)
         _SERVICES[emulator] = service
         drive.register_kind(
             SPREADSHEET_MIME,
@@ -139,7 +155,7 @@ class SheetsService:
         book = self._create_book(file.id, title, first_tab=next(iter(sheets or {}), "Sheet1"))
         for index, (tab, rows) in enumerate((sheets or {}).items()):
             sheet = book.sheets[0] if index == 0 else self._add_sheet(book, {"title": tab})
-            write_values(sheet, 0, 0, rows, "RAW" if raw else "USER_ENTERED")
+            write_values(book, sheet, 0, 0, rows, "RAW" if raw else "USER_ENTERED")
         return file.id
 
     def spreadsheet(self, spreadsheet_id: str) -> Spreadsheet:
@@ -171,6 +187,7 @@ class SheetsService:
     ) -> None:
         bounds = a1.parse_cells(cell)
         write_values(
+            self.books[spreadsheet_id],
             self.sheet(spreadsheet_id, tab),
             bounds.start_row or 0,
             bounds.start_column or 0,
@@ -286,7 +303,7 @@ class SheetsService:
             "defaultFormat": copy.deepcopy(DEFAULT_FORMAT),
             "spreadsheetTheme": copy.deepcopy(DEFAULT_THEME),
         }
-        book = Spreadsheet(spreadsheet_id, properties)
+        book = Spreadsheet(spreadsheet_id, properties, clock=self._book_clock())
         book.sheets.append(SheetState(new_sheet_properties(0, first_tab, 0, 1000, 26)))
         self.books[spreadsheet_id] = book
         return book
@@ -298,7 +315,13 @@ class SheetsService:
         book = copy.deepcopy(self.books[source_id])
         book.spreadsheet_id = new_id
         book.properties["title"] = name
+        book.clock = self._book_clock()
         self.books[new_id] = book
+
+    def _book_clock(self) -> Callable[[], dt.datetime]:
+        """The service's clock as a plain function (deep copies of a book share it, not the
+        service, as a bound method would make them)."""
+        return lambda: self.clock()
 
     def _drop(self, spreadsheet_id: str) -> None:
         self.books.pop(spreadsheet_id, None)
@@ -326,8 +349,14 @@ class SheetsService:
         if isinstance(opened, Response):
             return opened
         saved = copy.deepcopy(opened) if mutates else None
+        owner = self.drive.files[opened.spreadsheet_id].owner
+        opened.editor = Editor(self.caller, owner)
         try:
             response = action(opened)
+        except ProtectedError as error:
+            if saved is not None:
+                self.books[opened.spreadsheet_id] = saved
+            return google_error(403, str(error))
         except RequestError as error:
             if saved is not None:
                 self.books[opened.spreadsheet_id] = saved
@@ -335,6 +364,8 @@ class SheetsService:
             if error.details:
                 response.body["error"]["details"] = error.details
             return response
+        finally:
+            opened.editor = None
         if mutates:
             self.drive.touch(opened.spreadsheet_id)
         return response

@@ -5,12 +5,27 @@ Effective values (formulas evaluated) and rendered values are computed when read
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from syncer.emulator import a1
-from syncer.emulator.cells import Cell, Value, compact_number, format_number, plain
+from syncer.emulator.cells import (
+    INFERRED_DATE_FORMATS,
+    Cell,
+    CellError,
+    DateSerial,
+    Value,
+    compact_number,
+    format_number,
+    plain,
+)
 from syncer.emulator.formulas import FormulaError, FormulaEvaluator
+
+if TYPE_CHECKING:
+    from syncer.emulator.protection import Editor
 
 JSON = dict[str, Any]
 
@@ -67,14 +82,34 @@ class SheetState:
         return max(r for r, _ in filled) + 1, max(c for _, c in filled) + 1
 
 
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
 @dataclass
 class Spreadsheet:
-    """One spreadsheet: its properties, its tabs in order and its named ranges."""
+    """One spreadsheet: its properties, its tabs in order and its named ranges.
+
+    ``clock`` (an aware datetime, usually the service's) is what TODAY() and NOW() read;
+    ``editor`` is who makes the edits of the request being handled (None: no API caller, so
+    protected ranges are not checked).
+    """
 
     spreadsheet_id: str
     properties: dict[str, Any]
     sheets: list[SheetState] = field(default_factory=list)
     named_ranges: list[dict[str, Any]] = field(default_factory=list)
+    clock: Callable[[], dt.datetime] = utc_now
+    editor: Editor | None = None
+
+    def local_now(self) -> dt.datetime:
+        """The clock's time in the spreadsheet's time zone (properties.timeZone)."""
+        moment = self.clock()
+        try:
+            zone = ZoneInfo(str(self.properties.get("timeZone") or "Etc/GMT"))
+        except (ZoneInfoNotFoundError, ValueError):
+            zone = ZoneInfo("Etc/GMT")
+        return moment.astimezone(zone) if moment.tzinfo else moment
 
     def sheet_by_title(self, title: str) -> SheetState | None:
         for sheet in self.sheets:
@@ -140,7 +175,9 @@ class Spreadsheet:
             value = formula
         finally:
             visiting.discard(key)
-        return compact_number(value) if isinstance(value, float) else value
+        if isinstance(value, float) and not isinstance(value, DateSerial):
+            return compact_number(value)
+        return value
 
     def render(self, sheet: SheetState, row: int, column: int, option: str, dates: str) -> Any:
         """A cell as values.get returns it for a valueRenderOption / dateTimeRenderOption."""
@@ -152,8 +189,13 @@ class Spreadsheet:
         number_format = (cell.get("userEnteredFormat") or {}).get("numberFormat")
         if value is None:
             return ""
+        if isinstance(value, CellError):
+            return value.code  # Sheets answers an error cell with its code in every render
         if isinstance(value, bool):
             return value if option != "FORMATTED_VALUE" else ("TRUE" if value else "FALSE")
+        if isinstance(value, DateSerial):
+            number_format = number_format or INFERRED_DATE_FORMATS[value.kind]
+            value = compact_number(value)
         if isinstance(value, int | float):
             is_date = (number_format or {}).get("type") in {"DATE", "DATE_TIME", "TIME"}
             if option == "FORMATTED_VALUE" or (is_date and dates == "FORMATTED_STRING"):

@@ -11,6 +11,7 @@ from syncer.emulator import a1
 from syncer.emulator.cells import parse_user_entered, raw_value
 from syncer.emulator.core import Request
 from syncer.emulator.dimensions import shift
+from syncer.emulator.protection import require_editable
 from syncer.emulator.spreadsheet import JSON, RequestError, SheetState, Spreadsheet, cells_in
 
 
@@ -63,6 +64,7 @@ def value_range(book: Spreadsheet, text: str, request: Request) -> JSON:
 
 
 def write_values(
+    book: Spreadsheet,
     sheet: SheetState,
     row: int,
     column: int,
@@ -71,6 +73,10 @@ def write_values(
 ) -> None:
     """Type ``values`` in from (row, column) as RAW or USER_ENTERED; None leaves a cell as it is.
     The tab grows to hold them."""
+    height = len(values)
+    width = max((len(line) for line in values), default=0)
+    if height and width:
+        require_editable(book, sheet, a1.Bounds(row, row + height, column, column + width))
     for r, line in enumerate(values):
         for c, value in enumerate(line):
             if value is None:
@@ -92,8 +98,6 @@ def write_values(
                 del cell["userEnteredFormat"]
             if not cell:
                 del sheet.cells[key]
-    height = len(values)
-    width = max((len(line) for line in values), default=0)
     sheet.grow(row + height, column + width)
 
 
@@ -128,7 +132,7 @@ def update_values(
                 f"Requested writing within range [{text}], but tried writing "
                 f"to column [{a1.column_letters(start_col + width - 1)}]"
             )
-    write_values(sheet, start_row, start_col, values, option)
+    write_values(book, sheet, start_row, start_col, values, option)
     written = a1.Bounds(start_row, start_row + max(height, 1), start_col, start_col + max(width, 1))
     reply: JSON = {"spreadsheetId": book.spreadsheet_id}
     if height and width:
@@ -151,6 +155,7 @@ def clear_values(book: Spreadsheet, text: str) -> str:
     """Clear the values (formats stay) in ``text``; returns the cleared range in A1."""
     sheet, cells = book.resolve(text)
     bounds = (cells or a1.Bounds()).clamp(sheet.row_count, sheet.column_count)
+    require_editable(book, sheet, bounds)
     for key in cells_in(bounds):
         cell = sheet.cells.get(key)
         if cell is not None:

@@ -10,22 +10,23 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date
+from datetime import UTC, date
 from typing import Any
 
 import pytest
 
 from syncer.columns import owned_field
 from syncer.config import TrackerConfig
-from syncer.emulator.core import Request
-from syncer.emulator.faults import Fault, FaultInjector
+from syncer.emulator.core import ANONYMOUS, Identity, Request
 from syncer.results import TrackerResult
 from syncer.sync import sync_all, sync_tracker
 from tests.catalogue.helpers import BASE_HEADER, OWNED_HEADERS, follow_up_due
-from tests.google.conftest import OPTIONS, Google, sheet_config
+from tests.google.conftest import NOW, OPTIONS, Google, sheet_config
 
 APPLIED = "2026-11-18"
 DUE = follow_up_due(date(2026, 11, 18))
+PERSON = "jobseeker@example.com"
+SHEETS_SCOPE = "https://www.googleapis.com/auth/spreadsheets"
 PROTECTED_MESSAGE = (
     "You are trying to edit a protected cell or object. Please contact the spreadsheet owner "
     "to remove protection if you need to edit it."
@@ -36,18 +37,44 @@ def row(company: str = "Acme", stage: str = "applied", applied: object = APPLIED
     return [company, "Dev", stage, applied, "", ""]
 
 
-def batch_update(google: Google, key: str, *requests: dict[str, Any]) -> None:
-    """A spreadsheets:batchUpdate as a person's browser would send it."""
+def batch_update(
+    google: Google, key: str, *requests: dict[str, Any], as_user: str | None = None
+) -> None:
+    """A spreadsheets:batchUpdate as a person's browser would send it (signed in as
+    ``as_user`` through the emulated OAuth service, else as the syncing account)."""
     body = json.dumps({"requests": list(requests)}).encode()
+    headers = {"content-type": "application/json"}
+    if as_user is not None:
+        token = google.oauth.issue_token(Identity(as_user, "people"), (SHEETS_SCOPE,))
+        headers["authorization"] = f"Bearer {token}"
     reply = google.emulator.handle(
-        Request(
-            "POST",
-            f"/v4/spreadsheets/{key}:batchUpdate",
-            headers={"content-type": "application/json"},
-            body=body,
-        )
+        Request("POST", f"/v4/spreadsheets/{key}:batchUpdate", headers=headers, body=body)
     )
     assert reply.status == 200, reply.body
+
+
+def protected_tracker(google: Google, title: str) -> str:
+    """A tracker the person owns and shares with the syncing account, whose tab they protect
+    with only themselves as editor (syncer runs as another account)."""
+    key = google.sheets.create_spreadsheet(
+        title, {"Applications": [BASE_HEADER, row()]}, owner=PERSON
+    )
+    google.sheets.share(key, ANONYMOUS.email)
+    batch_update(
+        google,
+        key,
+        {
+            "addProtectedRange": {
+                "protectedRange": {
+                    "range": {"sheetId": sheet_id(google, key, "Applications")},
+                    "description": "hands off",
+                    "editors": {"users": [PERSON]},
+                }
+            }
+        },
+        as_user=PERSON,
+    )
+    return key
 
 
 def sheet_id(google: Google, key: str, tab: str) -> int:
@@ -122,25 +149,10 @@ def owned_value(google: Google, key: str, tab: str, sheet_row: int, header: str)
 
 
 def test_a_protected_range_fails_that_tracker_and_the_other_syncs(google: Google) -> None:
-    """Google answers 403 PERMISSION_DENIED when a write touches a protected range (the
-    emulator keeps protected ranges but does not enforce them: a scripted fault plays Google)."""
-    locked = google.sheets.create_spreadsheet("Locked", {"Applications": [BASE_HEADER, row()]})
+    """Google answers 403 PERMISSION_DENIED when a write touches a protected range whose
+    editors do not include the syncing account; the emulator enforces it."""
+    locked = protected_tracker(google, "Locked")
     free = google.sheets.create_spreadsheet("Free", {"Applications": [BASE_HEADER, row()]})
-    batch_update(
-        google,
-        locked,
-        {
-            "addProtectedRange": {
-                "protectedRange": {
-                    "range": {"sheetId": sheet_id(google, locked, "Applications")},
-                    "description": "hands off",
-                }
-            }
-        },
-    )
-    faults = FaultInjector.install(google.emulator)
-    body = {"error": {"code": 403, "message": PROTECTED_MESSAGE, "status": "PERMISSION_DENIED"}}
-    faults.inject(Fault.error(403, body=body, times=None), path=f"{locked}/values:batchUpdate")
     before = {key: person_cells(google, key) for key in (locked, free)}
     configs = [sheet_config(locked), sheet_config(free)]
     first, second = sync_all(configs, OPTIONS, opener=google.opener(), concurrency=1)
@@ -153,13 +165,11 @@ def test_a_protected_range_fails_that_tracker_and_the_other_syncs(google: Google
 
 
 def test_a_protected_range_is_named_as_such(google: Google) -> None:
-    key = google.sheets.create_spreadsheet("Locked", {"Applications": [BASE_HEADER, row()]})
-    faults = FaultInjector.install(google.emulator)
-    body = {"error": {"code": 403, "message": PROTECTED_MESSAGE, "status": "PERMISSION_DENIED"}}
-    faults.inject(Fault.error(403, body=body, times=None), path=f"{key}/values:batchUpdate")
+    key = protected_tracker(google, "Locked")
     result, _ = sync_tracker(sheet_config(key), OPTIONS, opener=google.opener())
     assert result.failed is not None
     assert "protected" in result.failed and "share the sheet" not in result.failed
+    assert PROTECTED_MESSAGE in result.failed
 
 
 def test_the_tracker_tab_deleted_after_a_sync(google: Google) -> None:
@@ -324,11 +334,21 @@ def test_true_false_checkboxes(google: Google) -> None:
     assert person_cells(google, key) == before
 
 
-@pytest.mark.parametrize("error", ["#REF!", "#N/A", "#DIV/0!"])
-def test_spreadsheet_errors_in_a_date_column(google: Google, error: str) -> None:
-    """Sheets returns an error cell's code as its UNFORMATTED_VALUE text."""
-    key = google.sheets.create_spreadsheet("Hunt", {"Applications": [BASE_HEADER, row(), row()]})
-    google.sheets.set_cell(key, "Applications", "D2", error, raw=True)
+@pytest.mark.parametrize(
+    ("error", "formula"),
+    [("#REF!", "=Dates!A2"), ("#N/A", "=NA()"), ("#DIV/0!", "=1/0")],
+    ids=["deleted-row", "na", "div0"],
+)
+def test_spreadsheet_errors_in_a_date_column(google: Google, error: str, formula: str) -> None:
+    """Sheets returns an error cell's code as its UNFORMATTED_VALUE text; the #REF! comes from
+    a reference to a row the person then deleted."""
+    key = google.sheets.create_spreadsheet(
+        "Hunt",
+        {"Applications": [BASE_HEADER, row(), row()], "Dates": [["Day"], [APPLIED], [APPLIED]]},
+    )
+    google.sheets.set_cell(key, "Applications", "D2", formula)
+    google.sheets.delete_rows(key, "Dates", at=2)
+    assert google.sheets.grid(key, "Applications", render="UNFORMATTED_VALUE")[1][3] == error
     before = person_cells(google, key)
     result = synced(google, sheet_config(key))
     problem(result, 2, "Applied On", repr(error), "not a date")
@@ -352,16 +372,26 @@ def test_phone_and_zip_typed_as_text_keep_their_zeros(google: Google) -> None:
 
 
 def test_a_formula_in_a_persons_column_stays_a_formula(google: Google) -> None:
-    header = [*BASE_HEADER, "Days since"]
+    """``=TODAY()`` reads the emulator's clock, fixed to the run's day."""
+    google.sheets.clock = lambda: NOW.replace(tzinfo=UTC)
+    header = [*BASE_HEADER, "Days since", "Checked"]
     key = google.sheets.create_spreadsheet(
-        "Hunt", {"Applications": [header, [*row(), "=LEN(A2)"], [*row(), "=TODAY()-D3"]]}
+        "Hunt",
+        {"Applications": [header, [*row(), "=LEN(A2)"], [*row(), "=TODAY()-D3", "=TODAY()"]]},
     )
     before = person_cells(google, key)
     result = synced(google, sheet_config(key))
     follows_up(result, 2)
+    follows_up(result, 3)
     assert person_cells(google, key) == before
     assert google.sheets.formula(key, "Applications", "G2") == "=LEN(A2)"
     assert google.sheets.formula(key, "Applications", "G3") == "=TODAY()-D3"
+    assert google.sheets.formula(key, "Applications", "H3") == "=TODAY()"
+    days_since = (OPTIONS.today - date.fromisoformat(APPLIED)).days
+    assert google.sheets.grid(key, "Applications", render="UNFORMATTED_VALUE")[2][6:8] == [
+        days_since,
+        (OPTIONS.today - date(1899, 12, 30)).days,
+    ]
 
 
 def test_a_persons_value_typed_into_an_owned_cell(google: Google) -> None:
