@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from syncer.columns import owned_field
+from syncer.columns import column_letter, owned_field
 from syncer.config import TrackerConfig
 from syncer.emulator.core import ANONYMOUS, Identity, Request
 from syncer.results import TrackerResult
@@ -90,7 +90,7 @@ def person_cells(google: Google, key: str) -> dict[str, dict[str, Any]]:
         grid = google.sheets.grid(key, tab)
         header = grid[0] if grid else []
         owned = {
-            _letters(index)
+            column_letter(index)
             for index, text in enumerate(header)
             if text and owned_field(str(text)) is not None
         }
@@ -101,15 +101,6 @@ def person_cells(google: Google, key: str) -> dict[str, dict[str, Any]]:
             and cell.get("userEnteredValue") is not None
         }
     return kept
-
-
-def _letters(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, remainder = divmod(index - 1, 26)
-        letters = chr(65 + remainder) + letters
-    return letters
 
 
 def synced(google: Google, config: TrackerConfig) -> TrackerResult:
@@ -401,7 +392,7 @@ def test_a_persons_value_typed_into_an_owned_cell(google: Google) -> None:
     config = sheet_config(key)
     synced(google, config)
     header = google.sheets.grid(key, "Applications")[0]
-    cell = f"{_letters(header.index('Next Action'))}2"
+    cell = f"{column_letter(header.index('Next Action'))}2"
     google.sheets.set_cell(key, "Applications", cell, "Called Bob")
     google.sheets.set_cell(key, "Applications", "D2", "2026-11-20")
     google.sheets.set_cell(key, "Applications", "D3", "2026-11-20")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 import time
 import zipfile
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -34,7 +35,7 @@ from tests.catalogue.helpers import (
 )
 
 APPLIED = "2026-11-18"
-DUE = follow_up_due(__import__("datetime").date(2026, 11, 18)).isoformat()
+DUE = follow_up_due(date.fromisoformat(APPLIED)).isoformat()
 ROWS = [
     ["Acme", "Dev", "applied", APPLIED, "note", "mine"],
     ["Globex", "Analyst", "wishlist", "", "", "0042"],
