@@ -174,27 +174,24 @@ def _fsync_folder(folder: Path) -> None:
 def open_local(
     path: str | os.PathLike[str], *, header_row: int = 1, tab: str | None = None
 ) -> Backend:
-    """The backend for a local tracker file, chosen by its suffix (.xlsx, .csv, .tsv)."""
+    """The backend for a local tracker file, chosen by its suffix (.xlsx, .xlsm, .csv, .tsv).
+
+    A macro workbook (.xlsm) is written surgically like a .xlsx, so its macros are kept.
+    """
     from syncer.backends.csvfile import CsvBackend
     from syncer.backends.xlsx import XlsxBackend
 
     file = Path(path)
     source = str(path)
     suffix = file.suffix.lower()
-    if suffix == ".xlsm":
-        raise TrackerError(
-            source,
-            "this is a macro workbook (.xlsm); syncer will not rewrite it because the macros "
-            "could be lost. Keep the tracker in a .xlsx or .csv file",
-        )
     if suffix in (".xls", ".ods", ".numbers", ".xltx", ".xltm"):
         raise TrackerError(source, f"syncer cannot write {suffix} files; save it as .xlsx or .csv")
-    if suffix not in (".xlsx", ".csv", ".tsv"):
-        raise TrackerError(source, "a local tracker must be a .xlsx, .csv or .tsv file")
+    if suffix not in (".xlsx", ".xlsm", ".csv", ".tsv"):
+        raise TrackerError(source, "a local tracker must be a .xlsx, .xlsm, .csv or .tsv file")
     if not file.is_file():
         raise NotFoundError(source, "no such file")
     if header_row < 1:
         raise TrackerError(source, f"header row must be 1 or more, not {header_row}")
-    if suffix == ".xlsx":
+    if suffix in (".xlsx", ".xlsm"):
         return XlsxBackend(file, header_row=header_row, tab=tab, source=source)
     return CsvBackend(file, header_row=header_row, source=source)

@@ -7,7 +7,6 @@ cell.
 
 from __future__ import annotations
 
-import shutil
 import time
 import zipfile
 from datetime import date
@@ -259,27 +258,19 @@ def _zip(path: Path, members: dict[str, bytes]) -> Path:
         ("truncated", ("not a readable .xlsx file",)),
         ("not-a-workbook", ("no xl/workbook.xml",)),
         ("password", ("password-protected", "Remove the password")),
-        ("xlsm", ("macro workbook (.xlsm)", ".xlsx or .csv")),
-        ("macros-inside", ("macros", "left untouched")),
     ],
 )
 def test_unusable_workbooks(tmp_path: Path, kind: str, words: tuple[str, ...]) -> None:
     good = xlsx_file(tmp_path / "good.xlsx", BASE_HEADER, ROWS)
-    path = tmp_path / ("t.xlsm" if kind == "xlsm" else "t.xlsx")
+    path = tmp_path / "t.xlsx"
     if kind == "corrupt":
         path.write_bytes(b"PK\x03\x04" + bytes(range(256)) * 4)
     elif kind == "truncated":
         path.write_bytes(good.read_bytes()[:900])
     elif kind == "not-a-workbook":
         _zip(path, {"hello.txt": b"hi"})
-    elif kind == "password":
-        path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 2048)
-    elif kind == "xlsm":
-        shutil.copy(good, path)
     else:
-        with zipfile.ZipFile(good) as source:
-            members = {name: source.read(name) for name in source.namelist()}
-        _zip(path, {**members, "xl/vbaProject.bin": b"macro"})
+        path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 2048)
     original = path.read_bytes()
     good_before = xlsx_cells(good)
     run = sync(path, good)
@@ -291,6 +282,22 @@ def test_unusable_workbooks(tmp_path: Path, kind: str, words: tuple[str, ...]) -
     assert path.read_bytes() == original
     assert fine["status"] == "synced"  # the other tracker still syncs
     assert_xlsx_person_cells_kept(good_before, good)
+
+
+@pytest.mark.parametrize("suffix", [".xlsm", ".xlsx"])
+def test_a_workbook_with_macros_syncs_and_keeps_them(tmp_path: Path, suffix: str) -> None:
+    plain = xlsx_file(tmp_path / "plain.xlsx", BASE_HEADER, ROWS)
+    with zipfile.ZipFile(plain) as source:
+        members = {name: source.read(name) for name in source.namelist()}
+    macro = b"\xd0\xcf\x11\xe0 a VBA project, byte for byte"
+    path = _zip(tmp_path / f"t{suffix}", {**members, "xl/vbaProject.bin": macro})
+    before = xlsx_cells(path)
+    run = sync(path)
+    assert run.exit_code == 0, run.output
+    assert run.tracker["status"] == "synced"
+    with zipfile.ZipFile(path) as written:
+        assert written.read("xl/vbaProject.bin") == macro
+    assert_xlsx_person_cells_kept(before, path)
 
 
 def test_a_deleted_tab(tmp_path: Path) -> None:

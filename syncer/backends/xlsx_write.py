@@ -1,0 +1,206 @@
+"""Apply a sync's owned-cell updates to a workbook's bytes, surgically.
+
+Only the tracker worksheet part, the ``_syncer`` state sheet and (when a new cell format is
+needed) xl/styles.xml are rewritten; see ``xlsx_package`` for how the other members are kept.
+Syncer's text goes in as inline strings, so xl/sharedStrings.xml is never touched.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from xml.sax.saxutils import escape
+
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.utils import get_column_letter
+
+from syncer.backends.base import CellUpdate, SyncState, canonical_text
+from syncer.backends.local import OwnedKind, neutralise, owned_kind
+from syncer.backends.xlsx_package import Package, PackageError, SheetEntry
+from syncer.backends.xlsx_sheet import SheetEditor, SheetFormatError
+from syncer.backends.xlsx_styles import MissingStylesError, StyleBook
+from syncer.backends.xlsx_xml import MAIN_NS
+from syncer.drafts import SHORTENED_MARKER
+from syncer.errors import HeaderError, TrackerError
+from syncer.model import CellValue, normalize_label
+
+STATE_SHEET = "_syncer"
+DATE_FORMAT = "yyyy-mm-dd"
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+#: Excel refuses longer cells.
+XLSX_CELL_LIMIT = 32_767
+_WIDTHS = {OwnedKind.DRAFT: 60.0, OwnedKind.DATE: 12.0, OwnedKind.DATETIME: 17.0}
+_EPOCH_1900 = datetime(1899, 12, 30)
+_EPOCH_1904 = datetime(1904, 1, 1)
+
+
+@dataclass(frozen=True)
+class TrackerTab:
+    """Where the tracker is: its tab title, header row and header texts as read."""
+
+    title: str
+    header_row: int
+    header: Sequence[str]
+
+
+def apply_updates(
+    data: bytes,
+    tab: TrackerTab,
+    updates: Sequence[CellUpdate],
+    new_columns: Sequence[str],
+    state: SyncState | None,
+    source: str,
+) -> bytes:
+    """The workbook's new bytes; ``state`` None leaves the state sheet as it is."""
+    try:
+        package = Package(data)
+    except PackageError as error:
+        raise TrackerError(source, f"not a readable .xlsx file ({error})") from error
+    try:
+        entries = {entry.title: entry for entry in package.sheets()}
+        tracker = entries.get(tab.title)
+        if tracker is None or not tracker.is_worksheet:
+            raise TrackerError(source, f"the tab {tab.title!r} is not a worksheet syncer can write")
+        styles_part = package.styles_part()
+        styles = StyleBook(package.read(styles_part) if styles_part else None)
+        editor = SheetEditor(package.read(tracker.part))
+        writer = _CellWriter(editor, styles, package.uses_1904_dates())
+        header = list(tab.header)
+        width = max(len(header), editor.used_width(tab.header_row))
+        header += [""] * (width - len(header))
+        _add_headers(editor, tab.header_row, header, new_columns, source)
+        for update in updates:
+            if update.row <= tab.header_row:
+                raise TrackerError(source, f"row {update.row} is not a data row")
+            column = find_column(header, update.column)
+            if column is None:
+                raise HeaderError(source, f"no column {update.column!r} in the header row")
+            writer.store(update.row, column, update.value, owned_kind(update.column))
+        package.replace(tracker.part, editor.to_bytes())
+        if editor.formula_removed:
+            package.drop_calc_chain()
+        if styles.changed and styles_part:
+            package.replace(styles_part, styles.to_bytes())
+        if state is not None:
+            _store_state(package, entries, state)
+        out = io.BytesIO()
+        package.write(out)
+        return out.getvalue()
+    except MissingStylesError as error:
+        raise TrackerError(
+            source, "the workbook has no cell styles part; save it in Excel first"
+        ) from error
+    except (PackageError, SheetFormatError) as error:
+        raise TrackerError(source, f"cannot write this workbook ({error})") from error
+    finally:
+        package.close()
+
+
+def find_column(header: Sequence[str], wanted: str) -> int | None:
+    """1-based column of a header text (exact first, then ignoring case and separators)."""
+    if wanted in header:
+        return header.index(wanted) + 1
+    key = normalize_label(wanted)
+    for index, text in enumerate(header, start=1):
+        if text and normalize_label(text) == key:
+            return index
+    return None
+
+
+def cell_text(value: CellValue) -> str:
+    """Syncer's text as a cell holds it: neutralised, XML-safe, within Excel's cell limit."""
+    text = neutralise(ILLEGAL_CHARACTERS_RE.sub("", canonical_text(value)))
+    if len(text) > XLSX_CELL_LIMIT:
+        text = text[: XLSX_CELL_LIMIT - len(SHORTENED_MARKER)].rstrip() + SHORTENED_MARKER
+    return text
+
+
+def _add_headers(
+    editor: SheetEditor,
+    header_row: int,
+    header: list[str],
+    new_columns: Sequence[str],
+    source: str,
+) -> None:
+    """New owned headers at the right, looking like the last header there (width, format)."""
+    filled = [column for column, text in enumerate(header, start=1) if text]
+    model = filled[-1] if filled else None
+    model_style = editor.style_of(header_row, model) if model else 0
+    model_width = editor.column_width(model) if model else None
+    for name in new_columns:
+        if find_column(header, name) is not None:
+            raise HeaderError(source, f"column {name!r} already exists")
+        header.append(name)
+        column = len(header)
+        editor.set_text(header_row, column, cell_text(name), model_style)
+        kind = owned_kind(name) or OwnedKind.TEXT
+        width = _WIDTHS.get(kind, model_width or 14.0)
+        editor.set_column(column, width, hidden=kind is OwnedKind.ROW_ID)
+
+
+class _CellWriter:
+    """Stores owned values: dates as serial numbers with a date format, text inline."""
+
+    def __init__(self, editor: SheetEditor, styles: StyleBook, uses_1904: bool) -> None:
+        self._editor = editor
+        self._styles = styles
+        self._epoch = _EPOCH_1904 if uses_1904 else _EPOCH_1900
+
+    def store(self, row: int, column: int, value: CellValue, kind: OwnedKind | None) -> None:
+        editor = self._editor
+        if value is None:
+            editor.clear(row, column)
+            return
+        base = editor.style_of(row, column)
+        if kind is OwnedKind.DATE and isinstance(value, date):
+            day = value.date() if isinstance(value, datetime) else value
+            style = self._styles.with_number_format(base, DATE_FORMAT)
+            editor.set_number(
+                row, column, self._serial(datetime.combine(day, datetime.min.time())), style
+            )
+        elif kind is OwnedKind.DATETIME and isinstance(value, datetime):
+            moment = value.replace(second=0, microsecond=0, tzinfo=None)
+            style = self._styles.with_number_format(base, DATETIME_FORMAT)
+            editor.set_number(row, column, self._serial(moment), style)
+        else:
+            style = self._styles.with_wrapped_text(base) if kind is OwnedKind.DRAFT else base
+            editor.set_text(row, column, cell_text(value), style)
+
+    def _serial(self, moment: datetime) -> str:
+        """Excel's serial number for a moment (days since the workbook's epoch)."""
+        elapsed = moment - self._epoch
+        if elapsed.seconds == 0:
+            return str(elapsed.days)
+        return repr(elapsed.days + elapsed.seconds / 86_400)
+
+
+def _store_state(package: Package, entries: dict[str, SheetEntry], state: SyncState) -> None:
+    """Rewrite the veryHidden state sheet whole (created on the first write)."""
+    xml = state_sheet_xml(state.to_rows())
+    existing = entries.get(STATE_SHEET)
+    if existing is not None and existing.is_worksheet:
+        package.replace(existing.part, xml)
+        package.set_sheet_state(STATE_SHEET, "veryHidden")
+    else:
+        package.add_worksheet(STATE_SHEET, xml, state="veryHidden")
+
+
+def state_sheet_xml(rows: Sequence[Sequence[str]]) -> bytes:
+    """A minimal worksheet holding ``rows`` as inline strings."""
+    parts = [
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n',
+        f'<worksheet xmlns="{MAIN_NS}"><sheetData>',
+    ]
+    for number, values in enumerate(rows, start=1):
+        parts.append(f'<row r="{number}">')
+        for column, text in enumerate(values, start=1):
+            safe = escape(ILLEGAL_CHARACTERS_RE.sub("", text))
+            parts.append(
+                f'<c r="{get_column_letter(column)}{number}" t="inlineStr"><is>'
+                f'<t xml:space="preserve">{safe}</t></is></c>'
+            )
+        parts.append("</row>")
+    parts.append("</sheetData></worksheet>")
+    return "".join(parts).encode("utf-8")
