@@ -1,6 +1,7 @@
 """A .xlsx/.xlsm package (a zip of XML parts) rewritten with only the parts syncer changes.
 
-Every other member is copied as it was: same name, same order, same compression, same bytes.
+Every other member is copied as it was: same name, same order, and the same stored (compressed)
+bytes, local header included (``xlsx_zip``).
 The workbook's sheet list, its relationships and ``[Content_Types].xml`` are edited (and so
 rewritten) only when syncer adds its state sheet, or drops a calculation chain that would point
 at a formula syncer replaced.
@@ -27,6 +28,7 @@ from syncer.backends.xlsx_xml import (
     parse_xml,
     serialise_xml,
 )
+from syncer.backends.xlsx_zip import ZipCopier
 
 WORKBOOK_PART = "xl/workbook.xml"
 WORKBOOK_RELS_PART = "xl/_rels/workbook.xml.rels"
@@ -78,6 +80,7 @@ class Package:
     """The zip members of one workbook, with replacements, additions and removals."""
 
     def __init__(self, data: bytes) -> None:
+        self._data = data
         self._archive = zipfile.ZipFile(io.BytesIO(data))
         self._by_lower_name = {
             info.filename.lower(): info.filename for info in self._archive.infolist()
@@ -185,19 +188,22 @@ class Package:
         ):
             if part.edited:
                 self._replaced[self._by_lower_name[name.lower()]] = part.to_bytes()
-        with zipfile.ZipFile(out, "w", allowZip64=True) as target:
-            for info in self._archive.infolist():
-                if info.filename in self._dropped:
-                    continue
-                content = self._replaced.get(info.filename)
-                if content is None:
-                    content = self._archive.read(info)
-                target.writestr(_like(info), content)
-            for name, content in self._added.items():
-                added = zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0))
-                added.compress_type = zipfile.ZIP_DEFLATED
-                target.writestr(added, content)
-            target.comment = self._archive.comment
+        copier = ZipCopier(out)
+        for info in self._archive.infolist():
+            if info.filename in self._dropped:
+                continue
+            content = self._replaced.get(info.filename)
+            if content is not None:
+                copier.add(info, content)
+            elif not copier.copy_raw(self._data, info):
+                # Its local header or data descriptor does not match the central directory:
+                # copy what zipfile reads instead (same content, freshly compressed).
+                copier.add(info, self._archive.read(info))
+        for name, content in self._added.items():
+            added = zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0))
+            added.compress_type = zipfile.ZIP_DEFLATED
+            copier.add(added, content)
+        copier.finish(self._archive.comment)
 
     def close(self) -> None:
         self._archive.close()
@@ -215,15 +221,3 @@ class Package:
         path = target[1:] if target.startswith("/") else posixpath.join("xl", target)
         path = posixpath.normpath(path)
         return self._by_lower_name.get(path.lower(), path)
-
-
-def _like(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
-    """A fresh entry with the original's name, date, compression and attributes."""
-    copied = zipfile.ZipInfo(info.filename, info.date_time)
-    copied.compress_type = (
-        info.compress_type if info.compress_type == zipfile.ZIP_STORED else zipfile.ZIP_DEFLATED
-    )
-    copied.external_attr = info.external_attr
-    copied.create_system = info.create_system
-    copied.comment = info.comment
-    return copied

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import json
+import re
+import struct
 import zipfile
+import zlib
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -22,6 +26,7 @@ from syncer.backends.local import open_local
 from syncer.backends.xlsx import STATE_SHEET
 from syncer.backends.xlsx_sheet import SheetEditor, split_reference
 from syncer.backends.xlsx_styles import StyleBook
+from syncer.backends.xlsx_zip import ZipCopier
 from syncer.cli import cli
 
 pytestmark = pytest.mark.filterwarnings("ignore:Data Validation extension:UserWarning")
@@ -304,3 +309,207 @@ def test_dates_follow_the_workbook_epoch(tmp_path: Path, date1904: bool, serial:
     backend.write([CellUpdate(2, "Due Date", date(2026, 11, 26))], [], SyncState())
     assert f"<v>{serial}</v>".encode() in read_members(path)[TRACKER_PART]
     assert open_local(path).read().rows[0][1] == date(2026, 11, 26)
+
+
+# -- streaming: untouched rows keep their bytes --------------------------------------------------
+
+ODD_SHEET = (
+    "<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\r\n"
+    f"<worksheet xmlns='{MAIN}' xmlns:x14ac='http://schemas.microsoft.com/office/spreadsheetml/"
+    "2009/9/ac'>\r\n  <dimension ref='A1:C4'/>\r\n  <sheetData>\r\n"
+    "    <row r='1' x14ac:dyDescent='0.25'><c r='A1' t='inlineStr'><is><t>a &gt; b</t></is></c>"
+    "<c r='B1'  s = '0' ><v>2</v></c></row>\r\n"
+    "    <row r='2' spans='1:3' note='x > y'><c r='A2'><v>1</v></c><c r='C2'/></row>\r\n"
+    "    <row r='3'/>\r\n"
+    "    <row r='4' ><c r='A4'><f>1+1</f><v>2</v></c></row >\r\n"
+    "  </sheetData>\r\n  <pageMargins left='0.7'/>\r\n</worksheet>"
+).encode()
+
+
+def row_bytes(xml: bytes, number: int) -> bytes:
+    found = re.search(rb"<row r=[\"']%d[\"'].*?</row\s*>" % number, xml)
+    assert found is not None
+    return found.group()
+
+
+def test_only_the_edited_row_and_dimension_change_byte_for_byte() -> None:
+    editor = SheetEditor(ODD_SHEET)
+    assert editor.used_width(1) == 2
+    assert editor.style_of(2, 3) == 0
+    editor.set_text(2, 5, "new <text>", 0)
+    after = editor.to_bytes()
+    old_row, new_row = row_bytes(ODD_SHEET, 2), row_bytes(after, 2)
+    assert old_row != new_row
+    restored = after.replace(new_row, old_row).replace(b'ref="A1:E4"', b"ref='A1:C4'")
+    assert restored == ODD_SHEET
+    root = etree.fromstring(after)
+    cell = root.find(f".//{{{MAIN}}}c[@r='E2']")
+    assert cell is not None and cell.findtext(f".//{{{MAIN}}}t") == "new <text>"
+    assert root.find(f".//{{{MAIN}}}row[@r='2']").get("spans") == "1:5"
+
+
+def test_a_sync_copies_every_untouched_row_byte_for_byte(tmp_path: Path) -> None:
+    path = tmp_path / "t.xlsx"
+    workbook = openpyxl.Workbook()
+    sheet: Any = workbook.active
+    sheet.append(["Company", "Why"])
+    for number in range(2, 8):
+        sheet.append([f"Company {number}", f"reason {number}"])
+    workbook.save(path)
+    before = read_members(path)[TRACKER_PART]
+    backend = open_local(path)
+    backend.read()
+    backend.write([CellUpdate(4, "Why", "changed")], [], SyncState())
+    after = read_members(path)[TRACKER_PART]
+    old_row = re.search(rb'<row r="4".*?</row>', before)
+    new_row = re.search(rb'<row r="4".*?</row>', after)
+    assert old_row and new_row and old_row.group() != new_row.group()
+    assert after.replace(new_row.group(), old_row.group()) == before
+
+
+def test_a_prefixed_main_namespace_and_a_self_closing_sheet_data() -> None:
+    xml = (
+        f'<x:worksheet xmlns:x="{MAIN}"><x:dimension ref="A1"/><x:sheetData/></x:worksheet>'
+    ).encode()
+    editor = SheetEditor(xml)
+    editor.set_number(3, 2, "5", 0)
+    editor.set_text(1, 1, "head", 0)
+    after = editor.to_bytes()
+    assert b"<x:sheetData><x:row" in after and b"</x:row></x:sheetData>" in after
+    root = etree.fromstring(after)
+    rows = root.iter(f"{{{MAIN}}}row")
+    assert [(row.get("r"), [c.get("r") for c in row]) for row in rows] == [
+        ("1", ["A1"]),
+        ("3", ["B3"]),
+    ]
+    assert root.find(f"{{{MAIN}}}dimension").get("ref") == "A1:B3"
+
+
+def test_comments_and_cdata_in_the_rows_are_read_by_a_full_parse() -> None:
+    xml = (
+        f'<worksheet xmlns="{MAIN}"><sheetData><!-- <row r="9"><c r="A9"/></row> -->'
+        '<row r="1"><c r="A1" t="inlineStr"><is><t><![CDATA[</row> & more]]></t></is></c></row>'
+        "</sheetData></worksheet>"
+    ).encode()
+    editor = SheetEditor(xml)
+    assert editor.used_width(1) == 1
+    editor.set_text(2, 1, "two", 0)
+    root = etree.fromstring(editor.to_bytes())
+    assert [row.get("r") for row in root.iter(f"{{{MAIN}}}row")] == ["1", "2"]
+    assert root.findtext(f".//{{{MAIN}}}t") == "</row> & more"
+
+
+# -- zip members: unchanged ones keep their stored bytes ----------------------------------------
+
+
+class _Unseekable:
+    """A stream zipfile cannot seek back in, so it writes data descriptors."""
+
+    def __init__(self) -> None:
+        self.buffer = io.BytesIO()
+
+    def write(self, data: bytes) -> int:
+        return self.buffer.write(data)
+
+    def flush(self) -> None:
+        pass
+
+
+def rezip(path: Path, *, descriptors: bool = False, zip64: bool = False) -> None:
+    """Rewrite the workbook at compression level 1 (never what syncer uses), images stored."""
+    members = read_members(path)
+    target: Any = _Unseekable() if descriptors else io.BytesIO()
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        for name, content in members.items():
+            entry: Any = name
+            if name.endswith(".png"):
+                entry = zipfile.ZipInfo(name, (2024, 5, 6, 7, 8, 10))
+                entry.external_attr = 0o640 << 16
+            with archive.open(entry, "w", force_zip64=zip64) as member:
+                member.write(content)
+    path.write_bytes((target.buffer if descriptors else target).getvalue())
+
+
+def stored_members(path: Path) -> dict[str, tuple[bytes, tuple[Any, ...]]]:
+    """Each member's local header, stored data and data descriptor, and its directory entry."""
+    data = path.read_bytes()
+    found = {}
+    with zipfile.ZipFile(path) as archive:
+        for info in archive.infolist():
+            start = info.header_offset
+            flags = struct.unpack_from("<H", data, start + 6)[0]
+            names, extras = struct.unpack_from("<HH", data, start + 26)
+            end = start + 30 + names + extras + info.compress_size
+            if flags & 0x08:
+                end += 4 if data[end : end + 4] == b"PK\x07\x08" else 0
+                end += 20 if extras else 12
+            entry = (info.date_time, info.compress_type, info.flag_bits, info.CRC)
+            found[info.filename] = (data[start:end], (*entry, info.external_attr, info.extra))
+    return found
+
+
+@pytest.mark.parametrize(
+    ("descriptors", "zip64"), [(False, False), (True, False), (True, True), (False, True)]
+)
+def test_unchanged_members_keep_their_stored_bytes(
+    tmp_path: Path, descriptors: bool, zip64: bool
+) -> None:
+    path = rich_tracker(tmp_path)
+    rezip(path, descriptors=descriptors, zip64=zip64)
+    original = stored_members(path)
+    recompressed = zipfile.ZipFile(io.BytesIO(path.read_bytes())).read("xl/styles.xml")
+    assert zlib.compress(recompressed)[2:-4] not in original["xl/styles.xml"][0]  # can fail
+    run_sync(path, "2026-11-26")
+    after = stored_members(path)
+    rewritten = {TRACKER_PART, "xl/workbook.xml", "xl/_rels/workbook.xml.rels"}
+    rewritten |= {"[Content_Types].xml", "xl/styles.xml"}
+    kept = [name for name in original if name not in rewritten]
+    assert len(kept) >= 10
+    assert all(after[name] == original[name] for name in kept)
+    with zipfile.ZipFile(path) as archive:
+        assert archive.testzip() is None
+    assert openpyxl.load_workbook(path)["Applications"]["A2"].value == "Acme"
+
+
+def test_a_member_whose_descriptor_does_not_match_is_recompressed(tmp_path: Path) -> None:
+    path = rich_tracker(tmp_path)
+    rezip(path, descriptors=True)
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo("xl/media/image1.png")
+    names, extras = struct.unpack_from("<HH", data, info.header_offset + 26)
+    descriptor = info.header_offset + 30 + names + extras + info.compress_size
+    assert data[descriptor : descriptor + 4] == b"PK\x07\x08"
+    data[descriptor + 4 : descriptor + 8] = b"\0\0\0\0"  # a wrong CRC in the descriptor
+    source = bytes(data)
+    assert not ZipCopier(io.BytesIO()).copy_raw(source, info)
+    path.write_bytes(source)
+    run_sync(path, "2026-11-26")
+    with zipfile.ZipFile(path) as archive:
+        assert archive.testzip() is None
+        assert archive.read("xl/media/image1.png") == EXTRA_MEMBERS["xl/media/image1.png"]
+        assert not archive.getinfo("xl/media/image1.png").flag_bits & 0x08
+
+
+def test_an_edited_row_keeps_its_prefixed_attributes_without_new_declarations() -> None:
+    editor = SheetEditor(ODD_SHEET)
+    editor.set_text(1, 3, "owned", 0)
+    after = editor.to_bytes()
+    row = row_bytes(after, 1)
+    assert row.startswith(b'<row r="1" x14ac:dyDescent="0.25">') and b"xmlns" not in row
+    assert row_bytes(after, 2) == row_bytes(ODD_SHEET, 2)
+    cells = etree.fromstring(after).find(f".//{{{MAIN}}}row")
+    assert [c.get("r") for c in cells] == ["A1", "B1", "C1"]
+
+
+def test_rows_and_cells_numbered_by_position() -> None:
+    xml = (
+        f'<worksheet xmlns="{MAIN}"><sheetData><row><c><v>1</v></c><c><v>2</v></c></row>'
+        "<row><c><v>3</v></c></row></sheetData></worksheet>"
+    ).encode()
+    editor = SheetEditor(xml)
+    assert editor.used_width(1) == 2
+    editor.set_number(2, 2, "4", 0)
+    root = etree.fromstring(editor.to_bytes())
+    rows = [(row.get("r"), [c.get("r") for c in row]) for row in root.iter(f"{{{MAIN}}}row")]
+    assert rows == [(None, [None, None]), ("2", ["A2", "B2"])]
