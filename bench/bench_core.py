@@ -55,6 +55,10 @@ def bench_plan(n: int) -> tuple[float, int]:
     return elapsed, drafts
 
 
+def per_row(seconds: float, rows: int) -> str:
+    return f"({seconds / rows * 1e6:5.1f} µs/row)"
+
+
 def full_sync(path: Path) -> dict[str, float]:
     """One `syncer sync` in a fresh process: wall time and peak RSS (MB)."""
     code = (
@@ -79,12 +83,16 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
     sizes = [1_000, 10_000] if args.quick else [1_000, 10_000, 100_000]
-    print(f"python {sys.version.split()[0]}; rows; seconds")
+    print(f"python {sys.version.split()[0]}; rows; seconds (and microseconds per row)")
     for n in sizes:
-        print(f"rules           {n:>7,} rows: {bench_rules(n):7.3f} s")
+        elapsed = bench_rules(n)
+        print(f"rules           {n:>7,} rows: {elapsed:7.3f} s  {per_row(elapsed, n)}")
     for n in sizes:
         elapsed, drafts = bench_plan(n)
-        print(f"plan + drafts   {n:>7,} rows: {elapsed:7.3f} s  ({drafts:,} drafts rendered)")
+        print(
+            f"plan + drafts   {n:>7,} rows: {elapsed:7.3f} s  {per_row(elapsed, n)}"
+            f"  ({drafts:,} drafts rendered)"
+        )
     with tempfile.TemporaryDirectory() as folder:
         xlsx = write_xlsx(Path(folder) / "bench.xlsx", 10_000, TODAY)
         first = full_sync(xlsx)
@@ -99,7 +107,8 @@ def main() -> None:
         second = full_sync(csv_path)
         print(
             f"sync .csv       {csv_rows:>7,} rows: {first['seconds']:7.3f} s first, "
-            f"{second['seconds']:.3f} s unchanged; peak {first['peak_mb']:.0f} MB"
+            f"{second['seconds']:.3f} s unchanged; peak {first['peak_mb']:.0f} MB first, "
+            f"{second['peak_mb']:.0f} MB unchanged"
         )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"(bench process peak RSS {peak:.0f} MB)")

@@ -9,6 +9,7 @@ file naming and the fallback order.
 
 from __future__ import annotations
 
+import threading
 import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -120,6 +121,57 @@ def _text(value: str | None) -> str:
     return (value or "").strip()
 
 
+#: Template environments kept per process (one per template folder in use); a bound, not a goal.
+ENVIRONMENT_CACHE_LIMIT = 64
+
+_environments: dict[tuple[str | None, tuple[str, ...], str], SandboxedEnvironment] = {}
+_environments_lock = threading.Lock()
+
+
+def template_environment(template_dir: Path | None) -> SandboxedEnvironment:
+    """The Jinja environment for a coach's folder (or none) backed by syncer's own templates.
+
+    Shared by every renderer of the process that uses the same folders, so a coach run over
+    200 trackers loads and compiles each template once, not 200 times. The key includes the
+    folder's template file names (a file added or removed means a fresh environment), and an
+    edited file is reloaded (``auto_reload`` compares its modification time). Thread-safe:
+    trackers are planned in a thread pool, and Jinja's template cache has its own lock.
+    """
+    ours = templates_dir()
+    names: tuple[str, ...] = ()
+    folder = None
+    if template_dir is not None:
+        folder = str(template_dir)
+        names = tuple(sorted(path.name for path in Path(folder).glob("*.j2")))
+    key = (folder, names, str(ours))
+    with _environments_lock:
+        environment = _environments.get(key)
+        if environment is None:
+            if len(_environments) >= ENVIRONMENT_CACHE_LIMIT:
+                _environments.clear()
+            environment = _new_environment(folder, ours)
+            _environments[key] = environment
+    return environment
+
+
+def _new_environment(folder: str | None, ours: Traversable) -> SandboxedEnvironment:
+    loaders: list[BaseLoader] = []
+    if folder is not None:
+        loaders.append(FileSystemLoader(folder))
+    loaders.append(_TraversableLoader(ours))
+    environment = SandboxedEnvironment(
+        loader=ChoiceLoader(loaders),
+        undefined=StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=True,
+    )
+    environment.filters.update(long_date=long_date, clock=clock, phrase=phrase)
+    return environment
+
+
 class DraftRenderer:
     """Renders drafts from a coach's template folder (optional) backed by syncer's own."""
 
@@ -137,21 +189,9 @@ class DraftRenderer:
         self.template_dir = Path(template_dir) if template_dir is not None else None
         self.candidate_name = _text(candidate_name)
         self.max_chars = max_chars
-        loaders: list[BaseLoader] = []
-        if self.template_dir is not None:
-            loaders.append(FileSystemLoader(str(self.template_dir)))
-        loaders.append(_TraversableLoader(templates_dir()))
-        self.environment = SandboxedEnvironment(
-            loader=ChoiceLoader(loaders),
-            undefined=StrictUndefined,
-            autoescape=False,
-            keep_trailing_newline=False,
-            trim_blocks=True,
-            lstrip_blocks=True,
-            auto_reload=False,
-        )
-        self.environment.filters.update(long_date=long_date, clock=clock, phrase=phrase)
+        self.environment = template_environment(self.template_dir)
         self._templates: dict[tuple[Action, Channel, OfferDecision | None], Template] = {}
+        self._globals: dict[str | None, dict[str, Any]] = {}
 
     def render(self, app: Application, decision: Decision, today: date) -> Draft | None:
         """None when decision.action is None or Action.NONE."""
@@ -170,10 +210,27 @@ class DraftRenderer:
 
         context = self._context(app, decision, today, channel, placeholder)
         try:
-            text = template.render(context)
+            text = self._render(template, context)
         except TemplateError as error:
             raise _problem(template.filename or template.name or "?", error) from error
         return Draft(self._fit(text.strip()), template.filename or "", tuple(missing))
+
+    def _render(self, template: Template, context: dict[str, Any]) -> str:
+        """``template.render(context)`` without its two copies of the variables.
+
+        ``render`` merges the environment's globals (a ChainMap, slow to copy) into a new dict
+        for every draft; here they are copied to a plain dict once per template and passed as
+        the context itself. Errors are rewritten to point into the template, as ``render`` does.
+        """
+        variables = self._globals.get(template.name)
+        if variables is None:
+            variables = self._globals[template.name] = dict(template.globals)
+        frame = template.new_context({**variables, **context}, shared=True)
+        try:
+            return template.environment.concat(template.root_render_func(frame))
+        except Exception:
+            template.environment.handle_exception()
+            raise  # handle_exception always raises; this only tells type checkers so
 
     def check(self) -> None:
         """Compile every template in the coach's folder now, so a typo fails before any write."""

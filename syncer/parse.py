@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from syncer.columns import ColumnMap, input_fields
-from syncer.dates import BadDate, DateOrder, parse_date, parse_datetime, strip_invisible
+from syncer.dates import BadDate, DateOrder, parse_datetime, strip_invisible
 from syncer.model import (
     Application,
     CellValue,
@@ -93,8 +94,18 @@ def _count(value: CellValue) -> int:
     return number
 
 
+#: How many distinct date texts (and, apart, choice texts) one parser remembers; trackers repeat
+#: the same dates, stages and channels a lot.
+DATE_CACHE_LIMIT = 20_000
+
+
 class RowParser:
-    """Parses rows of one tracker (its columns, date order and stage aliases are fixed)."""
+    """Parses rows of one tracker (its columns, date order and stage aliases are fixed).
+
+    Date texts are parsed once per distinct text: the result, or the bad date's message, is
+    remembered (up to ``DATE_CACHE_LIMIT`` texts), so a tracker of 100,000 rows that repeats a
+    few hundred dates pays for a few hundred parses.
+    """
 
     def __init__(
         self,
@@ -108,59 +119,123 @@ class RowParser:
         self.date_order = date_order
         self.stages = stage_lookup(stage_aliases)
         self._owned_indexes = frozenset(columns.owned.values())
-        self._fields = [
-            (spec, columns.inputs[spec.name], str(header[columns.inputs[spec.name]]).strip())
+        fields = [
+            (
+                spec.name,
+                spec.kind,
+                columns.inputs[spec.name],
+                str(header[columns.inputs[spec.name]]).strip(),
+            )
             for spec in input_fields()
             if spec.name in columns.inputs
         ]
+        # Text cells cannot be wrong, so they are read in a loop of their own; the others keep
+        # the header order, which is the order their problems are reported in.
+        self._text_fields = [(name, index) for name, kind, index, _ in fields if kind == "text"]
+        self._fields = [field for field in fields if field[1] != "text"]
+        self._moments: dict[str, datetime | str | None] = {}
+        self._labels: dict[str, str] = {}
 
     def is_blank_row(self, cells: Sequence[CellValue]) -> bool:
         """A wholly blank row (every cell, the person's own columns included) is skipped."""
         owned = self._owned_indexes
-        return all(is_blank(v) for i, v in enumerate(cells) if i not in owned)
+        for index, value in enumerate(cells):
+            if value is None or index in owned:
+                continue
+            if type(value) is str:
+                if value and not value.isspace():
+                    return False
+            elif not is_blank(value):
+                return False
+        return True
 
     def parse(self, cells: Sequence[CellValue]) -> tuple[Application, list[Problem]]:
         values: dict[str, Any] = {}
         problems: list[Problem] = []
-        for spec, index, header in self._fields:
-            raw = cells[index] if index < len(cells) else None
-            if is_blank(raw):
+        width = len(cells)
+        for name, index in self._text_fields:
+            if index < width:
+                raw = cells[index]
+                if type(raw) is str:
+                    if text := raw.strip():
+                        values[name] = text
+                elif raw is not None:
+                    values[name] = _text(raw)
+        for name, kind, index, header in self._fields:
+            if index >= width:
+                continue
+            raw = cells[index]
+            if raw is None:
+                continue
+            if type(raw) is str:
+                if not raw or raw.isspace():
+                    continue
+            elif is_blank(raw):
                 continue
             try:
-                self._parse_cell(spec.name, spec.kind, raw, values)
+                self._parse_cell(name, kind, raw, values)
             except BadDate as exc:
                 problems.append(Problem(header, str(exc)))
             except ValueError:
-                problems.append(Problem(header, self._expected(spec.kind, raw)))
+                problems.append(Problem(header, self._expected(kind, raw)))
         return Application(**values), problems
 
+    def moment(self, raw: CellValue) -> datetime | None:
+        """``parse_datetime`` in this tracker's date order, remembered per distinct text."""
+        if type(raw) is not str:
+            return parse_datetime(raw, self.date_order)
+        if raw in self._moments:
+            known = self._moments[raw]
+        else:
+            try:
+                known = parse_datetime(raw, self.date_order)
+            except BadDate as exc:
+                known = str(exc)
+            if len(self._moments) < DATE_CACHE_LIMIT:
+                self._moments[raw] = known
+        if isinstance(known, str):
+            raise BadDate(known)
+        return known
+
+    def _label(self, raw: CellValue) -> str:
+        """``_label``, remembered per distinct text (stages and channels repeat on every row)."""
+        if type(raw) is not str:
+            return _label(raw)
+        label = self._labels.get(raw)
+        if label is None:
+            label = _label(raw)
+            if len(self._labels) < DATE_CACHE_LIMIT:
+                self._labels[raw] = label
+        return label
+
     def _parse_cell(self, name: str, kind: str, raw: CellValue, values: dict[str, Any]) -> None:
-        if kind == "text":
+        if kind == "date":
+            moment = self.moment(raw)
+            values[name] = moment.date() if moment is not None else None
+        elif kind == "text":
             values[name] = _text(raw)
         elif kind == "stage":
-            stage = self.stages.get(_label(raw))
+            stage = self.stages.get(self._label(raw))
             if stage is None:
                 raise ValueError
             values[name] = stage
         elif kind == "channel":
-            channel = _CHANNEL_WORDS.get(_label(raw))
+            channel = _CHANNEL_WORDS.get(self._label(raw))
             if channel is None:
                 raise ValueError
             values[name] = channel
         elif kind == "offer_decision":
-            decision = _DECISION_WORDS.get(_label(raw))
+            decision = _DECISION_WORDS.get(self._label(raw))
             if decision is None:
                 raise ValueError
             values[name] = decision
         elif kind == "count":
             values[name] = _count(raw)
         elif kind == "datetime":
-            moment = parse_datetime(raw, self.date_order)
+            moment = self.moment(raw)
             if moment is not None:
                 values[name] = moment.date()
                 values["interview_at"] = moment
-        elif kind == "date":
-            values[name] = parse_date(raw, self.date_order)
         else:  # pragma: no cover - the schema names every kind
             raise AssertionError(kind)
 

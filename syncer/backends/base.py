@@ -117,6 +117,8 @@ def canonical_text(value: CellValue) -> str:
     Blank is ""; dates are ISO; date-times are ISO to the minute (midnight collapses to the date,
     as a date cell reads back as a datetime in openpyxl); integral floats lose their ".0".
     """
+    if type(value) is str:  # the common case first: most cells read as text
+        return value
     if value is None:
         return ""
     if isinstance(value, bool):

@@ -21,6 +21,7 @@ import re
 from array import array
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from json.encoder import encode_basestring_ascii as _quote_ascii
 from pathlib import Path
 from typing import IO
 
@@ -40,6 +41,8 @@ from syncer.model import CellValue, normalize_label
 _BOM = b"\xef\xbb\xbf"
 _QUOTED = re.compile(r'"[^"]*(?:""[^"]*)*"')
 _STATE_FORMAT = "syncer-state/1"
+_TEXT_MEMO_LIMIT = 10_000
+_UNIQUE_KINDS = (OwnedKind.DRAFT, OwnedKind.ROW_ID)
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,10 @@ class _Scanner:
         self.dialect = dialect
         self.source = source
         self._unquoted = dialect.unquoted_pattern()
+        delimiter, newline = re.escape(dialect.delimiter), re.escape(dialect.newline)
+        field = f'(?:"[^"]*(?:""[^"]*)*"[^{delimiter}{newline}]*|(?!")[^{delimiter}{newline}]*)'
+        self._record = re.compile(f"{field}(?:{delimiter}{field})*")
+        self._field = re.compile(f"({field}){delimiter}")
 
     def records(self) -> Iterator[tuple[int, int, list[str]]]:
         """Yield (start, stop, raw fields) for every record; stop is past its line ending."""
@@ -76,7 +83,26 @@ class _Scanner:
             position = stop
 
     def fields_at(self, position: int) -> tuple[list[str], int]:
-        """Tokenise the record starting at ``position``: its raw fields and where it stops."""
+        """Tokenise the record starting at ``position``: its raw fields and where it stops.
+
+        One regular expression finds the record's extent and one more splits it (both run in
+        C); a record they do not cover to its line ending (an unclosed quote) goes through the
+        field-by-field scan, which says what is wrong.
+        """
+        text, length = self.text, len(self.text)
+        newline = self.dialect.newline
+        blank = position >= length or text.startswith((newline, "\r\n"), position)
+        matched = None if blank else self._record.match(text, position)
+        if matched is not None:
+            end = matched.end()
+            if end == length or text[end] == newline:
+                stop = min(end + 1, length)
+                body = text[position : max(self._body_end(position, stop), position)]
+                return self._field.findall(body + self.dialect.delimiter), stop
+        return self.fields_one_by_one(position)
+
+    def fields_one_by_one(self, position: int) -> tuple[list[str], int]:
+        """``fields_at``, scanning field by field (and naming an unclosed quote's line)."""
         text, length = self.text, len(self.text)
         delimiter, newline = self.dialect.delimiter, self.dialect.newline
         if position >= length or text[position] == newline:
@@ -174,6 +200,30 @@ def _nth_line(text: str, newline: str, number: int) -> str:
     return text[position : len(text) if end < 0 else end]
 
 
+def state_json(rows: list[list[str]]) -> str:
+    """``json.dumps({"format": ..., "rows": rows}, indent=1)``, byte for byte, built directly.
+
+    With ``indent`` json.dumps runs its pure-Python encoder: most of a second for the state of
+    a 100,000-row tracker. The state is text pairs only, so the layout is simple to write out.
+    """
+    if not all(type(cell) is str for row in rows for cell in row):
+        return json.dumps({"format": _STATE_FORMAT, "rows": rows}, indent=1)
+    if not rows:
+        body = "[]"
+    else:
+        body = (
+            "[\n"
+            + ",\n".join(
+                "  [\n" + ",\n".join("   " + _quote_ascii(cell) for cell in row) + "\n  ]"
+                if row
+                else "  []"
+                for row in rows
+            )
+            + "\n ]"
+        )
+    return f'{{\n "format": {_quote_ascii(_STATE_FORMAT)},\n "rows": {body}\n}}'
+
+
 class CsvBackend(Backend):
     """A tracker in a delimited text file."""
 
@@ -245,8 +295,7 @@ class CsvBackend(Backend):
         return SyncState.from_rows(rows)
 
     def _write_state(self, state: SyncState) -> None:
-        payload = json.dumps({"format": _STATE_FORMAT, "rows": state.to_rows()}, indent=1)
-        encoded = (payload + "\n").encode("utf-8")
+        encoded = (state_json(state.to_rows()) + "\n").encode("utf-8")
         atomic_write(self.state_path, lambda out: out.write(encoded), backup=False)
 
 
@@ -280,6 +329,10 @@ class _Loaded:
 
     def _parse(self) -> None:
         width = 0
+        # One string object per distinct text: stages, dates, channels and industries recur
+        # all down a file, so a 100,000-row file holds a few hundred of them in a million cells.
+        seen: dict[str, str] = {}
+        shared = seen.setdefault
         kinds: list[tuple[int, OwnedKind | None]] = []
         for index, (start, _stop, raws) in enumerate(self.scanner.records()):
             self.starts.append(start)
@@ -293,7 +346,9 @@ class _Loaded:
                 width = len(raws)
                 continue
             width = max(width, len(raws))
-            row: list[CellValue] = [(field_value(raw) if quoted else raw) or None for raw in raws]
+            if quoted:
+                raws = [field_value(raw) if raw[:1] == '"' else raw for raw in raws]
+            row: list[CellValue] = [shared(value, value) if value else None for value in raws]
             for column, kind in kinds:
                 if column < len(row) and isinstance(row[column], str):
                     row[column] = owned_value_from_text(str(row[column]), kind)
@@ -311,20 +366,33 @@ class _Loaded:
             header.append(name)
         changes: dict[int, dict[int, str]] = {}
         delimiter = self.dialect.delimiter
-        found: dict[str, int | None] = {}
+        needs_quotes = re.compile(f'[{re.escape(delimiter)}"\r\n]').search
+        found: dict[str, tuple[int | None, OwnedKind]] = {}
+        first_data_row, last_row = self.header_index + 2, len(self.starts) - 1
+        texts: dict[tuple[OwnedKind, type, CellValue], str] = {}
         for update in updates:
-            if update.row <= self.header_index + 1:
-                raise TrackerError(self.source, f"row {update.row} is not a data row")
-            if update.row > len(self.starts) - 1:
-                raise TrackerError(self.source, f"row {update.row} is past the end of the file")
-            if update.column not in found:
-                found[update.column] = _find_column(header, update.column)
-            column = found[update.column]
+            row = update.row
+            if row < first_data_row:
+                raise TrackerError(self.source, f"row {row} is not a data row")
+            if row > last_row:
+                raise TrackerError(self.source, f"row {row} is past the end of the file")
+            where = found.get(update.column)
+            if where is None:
+                kind = owned_kind(update.column) or OwnedKind.TEXT
+                where = found[update.column] = (_find_column(header, update.column), kind)
+            column, kind = where
             if column is None:
                 raise HeaderError(self.source, f"no column {update.column!r} in the header row")
-            kind = owned_kind(update.column) or OwnedKind.TEXT
-            text = quote_if_needed(owned_text(update.value, kind), delimiter)
-            changes.setdefault(update.row - 1, {})[column] = text
+            value = update.value
+            key = (kind, type(value), value)
+            text = texts.get(key)
+            if text is None:
+                text = owned_text(value, kind)
+                if needs_quotes(text):
+                    text = quote_if_needed(text, delimiter)
+                if kind not in _UNIQUE_KINDS and len(texts) < _TEXT_MEMO_LIMIT:
+                    texts[key] = text  # labels, urgencies and dates repeat on every row
+            changes.setdefault(row - 1, {})[column] = text
         appended_header = [quote_if_needed(name, delimiter) for name in new_columns]
         return _Rewrite(self, changes, appended_header, len(self.header))
 
