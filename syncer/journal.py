@@ -261,7 +261,7 @@ def read_run(run_id: str, folder: Path | None = None) -> JournaledRun:
     entries: list[JournalEntry] = []
     trackers: dict[str, None] = {}
     failed: dict[str, None] = {}
-    for line in text.splitlines():
+    for line in text.split("\n"):  # not splitlines(): a cell may hold U+2028 and the like
         try:
             item = json.loads(line)
         except ValueError:

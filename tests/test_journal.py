@@ -372,3 +372,11 @@ def test_undo_in_a_column_renamed_by_the_config_keeps_the_next_sync_free_of_conf
     again = aliased_sync(SECOND_DAY, Journal(folder))
     assert again.conflicts == []
     assert tracker.read_bytes() == after_second
+
+
+def test_a_cell_text_with_unicode_line_separators_reads_back_whole(folder: Path) -> None:
+    journal = Journal(folder)
+    text = "Dear Ana,\u2028thank you\x85for the\u2029call\x1c."
+    journal.record("t.csv", [CellUpdate(2, "Draft", text, "r1", expected="old\u2028text")])
+    [entry] = read_run(journal.run_id, folder).entries
+    assert (entry.after, entry.before) == (text, "old\u2028text")

@@ -95,7 +95,7 @@ class SheetData:
         return self.header_row + 1 + index
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CellUpdate:
     """Set one owned cell. ``row`` is the sheet row number (header = ``header_row``).
 
@@ -164,6 +164,7 @@ class Backend(ABC):
     def recheck(self, updates: Sequence[CellUpdate]) -> Sequence[CellUpdate]:
         """Just before writing: drop updates whose row moved or cell changed since ``read``.
 
-        The default keeps them all; backends that can be edited during a run override it.
+        Returns the kept updates themselves (the same objects, in order). The default keeps them
+        all; backends that can be edited during a run override it.
         """
         return updates
