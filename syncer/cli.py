@@ -152,7 +152,8 @@ def run_sync(
         )
     results = [result for result, _ in outcomes]
     if as_json:
-        click.echo(json_document(results, dry_run=options.dry_run))
+        indent = 2 if out.is_terminal else None
+        click.echo(json_document(results, dry_run=options.dry_run, indent=indent))
     else:
         for result, plan in outcomes:
             if options.dry_run:
