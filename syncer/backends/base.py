@@ -7,6 +7,7 @@ by one shared contract suite (tests/backends/contract.py).
 from __future__ import annotations
 
 import hashlib
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -15,6 +16,10 @@ from datetime import date, datetime
 from syncer.model import CellValue
 
 GOOGLE_CELL_LIMIT = 50_000
+
+
+#: ``field:digest`` pairs in a packed state row (one C-level scan per row, not one per pair).
+_PAIRS = re.compile(r"([^\s:]+):(\S*)")
 
 
 def digest(text: str) -> str:
@@ -64,7 +69,7 @@ class SyncState:
             row_id, packed = cells[0], cells[1]
             if not row_id or (row_id, packed) == cls.STATE_HEADER:
                 continue
-            pairs = dict(item.partition(":")[::2] for item in packed.split())
+            pairs = dict(_PAIRS.findall(packed))
             if row_id == "_meta":
                 if pairs.get("data_rows", "").isdigit():
                     state.data_rows = int(pairs["data_rows"])

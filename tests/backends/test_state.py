@@ -1,0 +1,32 @@
+"""The packed sync state: a round trip, and rows a person mangled in the hidden sheet."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from syncer.backends.base import SyncState
+
+names = st.from_regex(r"[a-z_]{1,12}", fullmatch=True)
+digests = st.from_regex(r"[0-9a-f]{16}", fullmatch=True)
+row_ids = st.from_regex(r"r[0-9a-f]{10}", fullmatch=True)
+
+
+@given(st.dictionaries(row_ids, st.dictionaries(names, digests)), st.none() | st.integers(0, 10**6))
+def test_a_state_survives_its_round_trip(
+    cells: dict[str, dict[str, str]], rows: int | None
+) -> None:
+    state = SyncState(cells, rows)
+    assert SyncState.from_rows(state.to_rows()) == state
+
+
+@given(st.lists(st.lists(st.none() | st.text(max_size=30) | st.integers(), max_size=4)))
+def test_any_table_reads_as_some_state_without_an_error(rows: list[list[object]]) -> None:
+    state = SyncState.from_rows(rows)
+    assert all(isinstance(pairs, dict) for pairs in state.cells.values())
+
+
+def test_mangled_pairs_keep_what_can_be_read() -> None:
+    state = SyncState.from_rows([["r1", "due_date:ab:cd  why: junk :x"], ["_meta", "data_rows:x"]])
+    assert state.cells == {"r1": {"due_date": "ab:cd", "why": ""}}
+    assert state.data_rows is None
