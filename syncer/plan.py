@@ -7,11 +7,8 @@ conflict. A run whose plan matches what is already there produces no update at a
 
 from __future__ import annotations
 
-import gc
 import hashlib
-import threading
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -26,6 +23,7 @@ from syncer.backends.base import (
 from syncer.columns import ColumnMap, column_letter, resolve_columns
 from syncer.config import TrackerConfig
 from syncer.drafts import DraftRenderer
+from syncer.gcpause import collector_paused
 from syncer.model import Action, Application, CellValue, Decision, Urgency
 from syncer.parse import RowParser
 from syncer.results import RowResult
@@ -82,35 +80,6 @@ def without_unwritten(
         else:
             cells[update.row_id].pop(update.field, None)
     return SyncState(cells=cells, data_rows=state.data_rows)
-
-
-_pause_lock = threading.Lock()
-_pauses = 0
-_collector_was_enabled = False
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Python's cycle collector off while a plan runs (on again when the last plan ends).
-
-    A plan allocates several objects per row that all live until it returns (updates, results,
-    state) and form no cycles; the collector would walk them over and over, a quarter of a
-    100,000-row plan. Reference counting still frees everything else at once. Counted, so
-    plans in parallel threads do not turn it back on under each other.
-    """
-    global _pauses, _collector_was_enabled
-    with _pause_lock:
-        if _pauses == 0:
-            _collector_was_enabled = gc.isenabled()
-            gc.disable()
-        _pauses += 1
-    try:
-        yield
-    finally:
-        with _pause_lock:
-            _pauses -= 1
-            if _pauses == 0 and _collector_was_enabled:
-                gc.enable()
 
 
 def new_row_id(sheet_row: int, app: Application, taken: set[str]) -> str:

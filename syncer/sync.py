@@ -16,6 +16,7 @@ from pathlib import Path
 from syncer.backends.base import Backend, CellUpdate, SheetData
 from syncer.config import TrackerConfig, is_local_source
 from syncer.errors import SyncerError, TrackerError
+from syncer.gcpause import collector_paused
 from syncer.plan import Planner, TrackerPlan, without_unwritten
 from syncer.results import TrackerResult
 
@@ -113,6 +114,13 @@ def sync_tracker(
     opener: BackendOpener = open_backend,
 ) -> tuple[TrackerResult, TrackerPlan | None]:
     """Sync one tracker. Never raises for a tracker problem: the result says it failed."""
+    with collector_paused():
+        return _sync_tracker(config, options, opener)
+
+
+def _sync_tracker(
+    config: TrackerConfig, options: RunOptions, opener: BackendOpener
+) -> tuple[TrackerResult, TrackerPlan | None]:
     result = TrackerResult(source=config.source, client=config.name, dry_run=options.dry_run)
     try:
         backend = opener(config)

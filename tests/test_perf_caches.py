@@ -18,10 +18,11 @@ from syncer.columns import resolve_columns
 from syncer.config import TrackerConfig
 from syncer.dates import BadDate, DateOrder, parse_datetime
 from syncer.drafts import DraftRenderer, template_environment
+from syncer.gcpause import collector_paused
 from syncer.journal import Journal
 from syncer.model import Action, Application, Channel, Decision, Stage, Urgency
 from syncer.parse import DATE_CACHE_LIMIT, RowParser
-from syncer.plan import Planner, collector_paused
+from syncer.plan import Planner
 
 HEADER = ["Company", "Position", "Stage", "Applied On", "Interview Date", "Follow-Ups Sent"]
 
