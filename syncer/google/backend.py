@@ -25,16 +25,17 @@ from syncer.backends.base import Backend, CellUpdate, SheetData, SyncState, cano
 from syncer.columns import column_letter, find_column, resolve_columns
 from syncer.config import TrackerConfig
 from syncer.emulator.core import Emulator
-from syncer.errors import AccessError, HeaderError, NotFoundError, TrackerError
+from syncer.errors import HeaderError, TrackerError
 from syncer.google.auth import (
-    CredentialsError,
     SignIn,
     account_email,
     browser_sign_in,
     scopes_for,
 )
 from syncer.google.docs_drafts import DocDrafts
-from syncer.google.retry import RetryingAdapter, RetryPolicy, is_rate_limit_403
+from syncer.google.errors import STRUCTURE_TRIES, may_pass, sheets_error
+from syncer.google.formats import column_format
+from syncer.google.retry import RetryingAdapter, RetryPolicy
 from syncer.google.session import REQUEST_TIMEOUT, google_session
 from syncer.google.sheet_cells import (
     STATE_SHEET,
@@ -54,67 +55,7 @@ log = logging.getLogger(__name__)
 TRACKER_RANGE_NAME = "syncer_tracker"
 STATE_RANGE = f"{quote_title(STATE_SHEET)}!A:C"
 READ_PARAMS = {"valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER"}
-DATE_FORMAT = {"type": "DATE", "pattern": "yyyy-mm-dd"}
-DATETIME_FORMAT = {"type": "DATE_TIME", "pattern": "yyyy-mm-dd hh:mm"}
-DRAFT_WIDTH_PX = 360
 T = TypeVar("T")
-
-
-def sheets_error(source: str, error: Exception, account: str | None, what: str) -> TrackerError:
-    """A TrackerError that says what went wrong and what to do about it."""
-    if isinstance(error, google.auth.exceptions.RefreshError):
-        reason = error.args[0] if error.args and isinstance(error.args[0], str) else "refused"
-        return CredentialsError(source, f"Google refused the credentials ({reason})")
-    if isinstance(error, requests.exceptions.RequestException):
-        return TrackerError(
-            source, f"could not reach Google while {what} ({type(error).__name__}); try again later"
-        )
-    assert isinstance(error, APIError)
-    status, message = error.code, str(error.error.get("message", ""))
-    who = account or "the signed-in Google account"
-    if status == 403 and "protected" in message.lower():
-        return AccessError(
-            source,
-            f"a protected range or sheet blocks syncer's columns (HTTP 403: {message}); ask the "
-            f"owner to let {who} edit them (Data > Protect sheets and ranges)",
-        )
-    if status == 403 and is_rate_limit_403(error.response):
-        return TrackerError(
-            source, f"Google slowed syncer down (HTTP 403, rate limit) while {what}; try later"
-        )
-    if status == 403:
-        if "scope" in message.lower():
-            return AccessError(source, f"{message} (the credentials lack a scope: sign in again)")
-        return AccessError(
-            source,
-            f"{who} may not edit this spreadsheet (HTTP 403); share the sheet with {who} as Editor",
-        )
-    if status == 404:
-        return NotFoundError(
-            source, "no spreadsheet with this key (HTTP 404): check the URL, or was it deleted?"
-        )
-    if status == 401:
-        return CredentialsError(source, f"Google refused the credentials (HTTP 401): {message}")
-    if status == 429 or status >= 500:
-        return TrackerError(
-            source, f"Google Sheets answered HTTP {status} while {what}, after retries: {message}"
-        )
-    return TrackerError(source, f"Google Sheets refused the request while {what}: {message}")
-
-
-#: Tries of the first run's structure batchUpdate (see ``SheetsBackend._structure``): as many
-#: as the retrying transport gives an idempotent request.
-STRUCTURE_TRIES = RetryPolicy().max_tries
-#: Answers after which a request may or may not have been applied, and may pass if sent again.
-PASSING_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
-
-
-def may_pass(error: APIError | requests.exceptions.RequestException) -> bool:
-    """A failure after which the request may or may not have been applied, and may pass if
-    sent again: no answer, a 408/429/5xx, or a rate-limit 403."""
-    if not isinstance(error, APIError):
-        return True
-    return error.code in PASSING_STATUSES or is_rate_limit_403(error.response)
 
 
 class SheetsBackend(Backend):
@@ -529,65 +470,8 @@ class SheetsBackend(Backend):
             )
         fields = owned_field_of(header, self.config.column_aliases)
         for column in range(first_new, first_new + len(new_columns)):
-            requests_.extend(_column_format(sheet_id, self.header_row, column, fields.get(column)))
+            requests_.extend(column_format(sheet_id, self.header_row, column, fields.get(column)))
         return requests_
-
-
-def _column_format(
-    sheet_id: int, header_row: int, column: int, name: str | None
-) -> list[dict[str, Any]]:
-    """The look of a new owned column: date formats, a wrapped Draft, a hidden Row ID."""
-    cells = {
-        "sheetId": sheet_id,
-        "startRowIndex": header_row,
-        "startColumnIndex": column,
-        "endColumnIndex": column + 1,
-    }
-    columns = {
-        "sheetId": sheet_id,
-        "dimension": "COLUMNS",
-        "startIndex": column,
-        "endIndex": column + 1,
-    }
-    if name in ("due_date", "last_synced"):
-        pattern = DATE_FORMAT if name == "due_date" else DATETIME_FORMAT
-        return [
-            {
-                "repeatCell": {
-                    "range": cells,
-                    "cell": {"userEnteredFormat": {"numberFormat": pattern}},
-                    "fields": "userEnteredFormat.numberFormat",
-                }
-            }
-        ]
-    if name == "draft":
-        return [
-            {
-                "repeatCell": {
-                    "range": cells,
-                    "cell": {"userEnteredFormat": {"wrapStrategy": "WRAP"}},
-                    "fields": "userEnteredFormat.wrapStrategy",
-                }
-            },
-            {
-                "updateDimensionProperties": {
-                    "range": columns,
-                    "properties": {"pixelSize": DRAFT_WIDTH_PX},
-                    "fields": "pixelSize",
-                }
-            },
-        ]
-    if name == "row_id":
-        return [
-            {
-                "updateDimensionProperties": {
-                    "range": columns,
-                    "properties": {"hiddenByUser": True},
-                    "fields": "hiddenByUser",
-                }
-            }
-        ]
-    return []
 
 
 def _trimmed(header: Sequence[str]) -> list[str]:

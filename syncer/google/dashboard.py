@@ -24,7 +24,9 @@ from syncer.columns import column_letter
 from syncer.config import Config, TrackerConfig, tracker_config
 from syncer.digest import DueItem, client_name, client_views, tracker_link
 from syncer.emulator.core import Emulator
-from syncer.google.backend import DATE_FORMAT, open_sheet, sheets_error
+from syncer.google.backend import open_sheet
+from syncer.google.errors import sheets_error
+from syncer.google.formats import DATE_FORMAT
 from syncer.google.retry import RetryPolicy
 from syncer.google.sheet_cells import quote_title, to_serial
 from syncer.results import TrackerResult
