@@ -148,7 +148,12 @@ def run_sync(
     out = Console(soft_wrap=False)
     with progress_display(err, len(trackers)) as on_done:
         outcomes = sync_each(
-            trackers, options, concurrency=concurrency, opener=opener, on_done=on_done
+            trackers,
+            options,
+            concurrency=concurrency,
+            opener=opener,
+            on_done=on_done,
+            keep_plans=options.dry_run and not as_json,  # only the dry-run tables show plans
         )
     results = [result for result, _ in outcomes]
     if as_json:

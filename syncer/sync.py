@@ -175,14 +175,19 @@ def sync_each(
     concurrency: int = 4,
     opener: BackendOpener = open_backend,
     on_done: Callable[[TrackerResult], None] | None = None,
+    keep_plans: bool = True,
 ) -> list[Outcome]:
-    """Sync every tracker in a bounded pool; outcomes in the configs' order."""
+    """Sync every tracker in a bounded pool; outcomes in the configs' order.
+
+    Without ``keep_plans`` each plan is let go as soon as its tracker is done (the outcome holds
+    None): a plan holds every cell update, and a coach's run need not keep 200 of them.
+    """
 
     def one(config: TrackerConfig) -> Outcome:
-        outcome = sync_tracker(config, options, opener=opener)
+        result, plan = sync_tracker(config, options, opener=opener)
         if on_done is not None:
-            on_done(outcome[0])
-        return outcome
+            on_done(result)
+        return result, plan if keep_plans else None
 
     if concurrency <= 1 or len(configs) <= 1:
         return [one(config) for config in configs]
