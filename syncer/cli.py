@@ -33,7 +33,13 @@ from syncer.exitcodes import ExitCode
 from syncer.journal import Journal, journal_dir, list_runs, undo
 from syncer.lock import RunLock, state_dir
 from syncer.logs import configure as configure_logging
-from syncer.output import json_document, print_actions, print_changes, summary_line
+from syncer.output import (
+    json_document,
+    json_document_pieces,
+    print_actions,
+    print_changes,
+    summary_line,
+)
 from syncer.results import TrackerResult
 from syncer.sync import BackendOpener, RunOptions, open_backend, sync_each
 
@@ -157,8 +163,12 @@ def run_sync(
         )
     results = [result for result, _ in outcomes]
     if as_json:
-        indent = 2 if out.is_terminal else None
-        click.echo(json_document(results, dry_run=options.dry_run, indent=indent))
+        if out.is_terminal:
+            click.echo(json_document(results, dry_run=options.dry_run))
+        else:  # one line, written in pieces: a 100,000-row document is never whole in memory
+            for piece in json_document_pieces(results, dry_run=options.dry_run):
+                click.echo(piece, nl=False)
+            click.echo()
     else:
         for result, plan in outcomes:
             if options.dry_run:

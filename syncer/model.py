@@ -84,7 +84,7 @@ def normalize_label(text: object) -> str:
 CellValue = str | int | float | bool | date | datetime | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Application:
     """One parsed tracker row: the inputs of the rules. Blank cells are None."""
 
@@ -116,7 +116,7 @@ class Application:
     notes: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Decision:
     """What the rules decided for one row."""
 

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
 from syncer.backends.base import canonical_text
+from syncer.gcpause import collector_paused
 from syncer.model import Urgency
 from syncer.plan import TrackerPlan
 from syncer.results import TrackerResult
+
+_ROWS_PER_PIECE = 5_000
 
 URGENCY_STYLE = {
     Urgency.OVERDUE: "bold red",
@@ -45,12 +48,49 @@ def json_document(
 ) -> str:
     """The --json document. ``indent=None`` gives one line, several times faster to encode
     (Python's C encoder does not indent): the CLI indents only for a terminal."""
-    document: dict[str, Any] = {
-        "trackers": [result.as_json() for result in results],
-        "summary": summary_counts(results),
-        "dry_run": dry_run,
-    }
-    return json.dumps(document, indent=indent, ensure_ascii=False)
+    # 100,000 rows' dicts would set off the cycle collector again and again.
+    with collector_paused():
+        if indent is None:
+            return "".join(json_document_pieces(results, dry_run=dry_run))
+        document: dict[str, Any] = {
+            "trackers": [result.as_json() for result in results],
+            "summary": summary_counts(results),
+            "dry_run": dry_run,
+        }
+        return json.dumps(document, indent=indent, ensure_ascii=False)
+
+
+def json_document_pieces(results: Sequence[TrackerResult], *, dry_run: bool) -> Iterator[str]:
+    """The one-line --json document in pieces, the same text as ``json.dumps(document)``.
+
+    Rows are encoded a batch at a time, so a 100,000-row tracker never has all its rows' dicts
+    in memory at once.
+    """
+    yield '{"trackers": ['
+    for number, result in enumerate(results):
+        yield ", {" if number else "{"
+        for index, (key, value) in enumerate(result.as_json_with_rows(None).items()):
+            yield f"{', ' if index else ''}{_dumps(key)}: "
+            if key == "rows":
+                yield from _rows_json(result)
+            else:
+                yield _dumps(value)
+        yield "}"
+    yield f'], "summary": {_dumps(summary_counts(results))}, "dry_run": {_dumps(dry_run)}}}'
+
+
+def _rows_json(result: TrackerResult) -> Iterator[str]:
+    yield "["
+    rows = result.rows
+    for start in range(0, len(rows), _ROWS_PER_PIECE):
+        batch = [row.as_json() for row in rows[start : start + _ROWS_PER_PIECE]]
+        yield ", " if start else ""
+        yield _dumps(batch)[1:-1]
+    yield "]"
+
+
+def _dumps(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False)
 
 
 def summary_line(results: Sequence[TrackerResult]) -> str:

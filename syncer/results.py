@@ -8,7 +8,7 @@ from typing import Any
 from syncer.model import Decision
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RowResult:
     """One data row's plan."""
 
@@ -23,7 +23,7 @@ class RowResult:
         return self.decision.as_json(self.row)
 
 
-@dataclass
+@dataclass(slots=True)
 class TrackerResult:
     """One tracker's outcome. ``failed`` holds the reason when the tracker could not be synced."""
 
@@ -44,11 +44,15 @@ class TrackerResult:
         return "synced" if self.cells_written else "unchanged"
 
     def as_json(self) -> dict[str, Any]:
+        return self.as_json_with_rows([row.as_json() for row in self.rows])
+
+    def as_json_with_rows(self, rows: object) -> dict[str, Any]:
+        """``as_json`` with ``rows`` in place of the rows' list (a writer may encode those)."""
         return {
             "source": self.source,
             "client": self.client or None,
             "status": self.status,
-            "rows": [row.as_json() for row in self.rows],
+            "rows": rows,
             "errors": self.errors,
             "conflicts": self.conflicts,
             "cells_written": self.cells_written,

@@ -151,8 +151,10 @@ def _sync_tracker(
         updates: Sequence[CellUpdate] = plan.updates
         if updates or plan.new_columns:
             updates = backend.recheck(updates)
-        kept = {id(update) for update in updates}  # the very objects the re-check let through
-        dropped = [update for update in plan.updates if id(update) not in kept]
+        dropped: list[CellUpdate] = []
+        if len(updates) < len(plan.updates):
+            kept = {id(update) for update in updates}  # the very objects the re-check let through
+            dropped = [update for update in plan.updates if id(update) not in kept]
         state = without_unwritten(plan.state, data.state, dropped)
         result.conflicts = [*plan.conflicts, *(edited_during_run(data, u) for u in dropped)]
         if updates or plan.new_columns or state != data.state or planner.in_doc:
