@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import json
 import threading
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 
@@ -290,32 +291,29 @@ def test_journal_lines_are_what_json_dumps_writes(tmp_path: Path) -> None:
 # -- the csv scanner ---------------------------------------------------------------------------
 
 
-def records_one_by_one(scanner: _Scanner) -> list[tuple[int, list[str]] | str]:
+def records(
+    scanner: _Scanner, split: Callable[[int], tuple[list[str], int]]
+) -> list[tuple[int, list[str]] | str]:
+    """Every record's (end, fields) as ``split`` finds them, or the error that stopped it."""
     found: list[tuple[int, list[str]] | str] = []
     position = 0
     while position < len(scanner.text):
         try:
-            raws, stop = scanner.fields_one_by_one(position)
+            raws, stop = split(position)
         except Exception as error:
             found.append(str(error))
             break
         found.append((stop, raws))
         position = stop
     return found
+
+
+def records_one_by_one(scanner: _Scanner) -> list[tuple[int, list[str]] | str]:
+    return records(scanner, scanner.fields_one_by_one)
 
 
 def records_fast(scanner: _Scanner) -> list[tuple[int, list[str]] | str]:
-    found: list[tuple[int, list[str]] | str] = []
-    position = 0
-    while position < len(scanner.text):
-        try:
-            raws, stop = scanner.fields_at(position)
-        except Exception as error:
-            found.append(str(error))
-            break
-        found.append((stop, raws))
-        position = stop
-    return found
+    return records(scanner, scanner.fields_at)
 
 
 @settings(max_examples=400, deadline=None)
