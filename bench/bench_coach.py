@@ -120,15 +120,8 @@ def main() -> None:
     faults = FaultInjector.install(emulator)  # first: it plays the network
     faults.inject(Fault.slow(args.latency / args.scale, times=None))
     # Per user = per project: one account syncs every tracker, so both bind alike.
-    quota = QuotaLimiter.install(
-        emulator,
-        read_per_minute_per_user=args.reads,
-        write_per_minute_per_user=args.writes,
-        read_per_minute_per_project=args.reads,
-        write_per_minute_per_project=args.writes,
-        clock=clock,
-    )
     quotas = Quotas(args.reads, args.writes, args.reads, args.writes)
+    quota = QuotaLimiter.install(emulator, quotas, clock=clock)
     configs = [
         replace(config, quotas=quotas)
         for config in make_trackers(SheetsService.install(emulator), args.n)

@@ -273,10 +273,7 @@ def _hammer_emulator(rate_limited: bool, calls: int) -> tuple[int, Mapping[Any, 
     clock = FakeClock(start=7.0)  # Google's minutes are not aligned with ours
     emulator = new_emulator()
     quota = QuotaLimiter.install(
-        emulator,
-        read_per_minute_per_user=30,
-        read_per_minute_per_project=30,
-        clock=clock,
+        emulator, Quotas(read_per_minute_per_user=30, read_per_minute_per_project=30), clock=clock
     )
     adapter: BaseAdapter = EmulatorAdapter(emulator)
     if rate_limited:

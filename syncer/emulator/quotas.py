@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from syncer.config import Quotas
 from syncer.emulator.core import Emulator, Identity, Request, Response, google_error
 
 SHEETS_PREFIX = "/v4/spreadsheets"
@@ -97,23 +98,22 @@ class QuotaLimiter:
     def __init__(
         self,
         emulator: Emulator,
+        quotas: Quotas | None = None,
         *,
-        read_per_minute_per_user: int = 60,
-        write_per_minute_per_user: int = 60,
-        read_per_minute_per_project: int = 300,
-        write_per_minute_per_project: int = 300,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        """``quotas``: Google's published Sheets quotas unless given."""
+        q = quotas or Quotas()
         self.emulator = emulator
         self.clock = clock
         self.limits = {
             "read": (
-                QuotaLimit("read", True, read_per_minute_per_user),
-                QuotaLimit("read", False, read_per_minute_per_project),
+                QuotaLimit("read", True, q.read_per_minute_per_user),
+                QuotaLimit("read", False, q.read_per_minute_per_project),
             ),
             "write": (
-                QuotaLimit("write", True, write_per_minute_per_user),
-                QuotaLimit("write", False, write_per_minute_per_project),
+                QuotaLimit("write", True, q.write_per_minute_per_user),
+                QuotaLimit("write", False, q.write_per_minute_per_project),
             ),
         }
         self._window = -1
@@ -126,21 +126,11 @@ class QuotaLimiter:
     def install(
         cls,
         emulator: Emulator,
+        quotas: Quotas | None = None,
         *,
-        read_per_minute_per_user: int = 60,
-        write_per_minute_per_user: int = 60,
-        read_per_minute_per_project: int = 300,
-        write_per_minute_per_project: int = 300,
         clock: Callable[[], float] = time.monotonic,
     ) -> QuotaLimiter:
-        limiter = cls(
-            emulator,
-            read_per_minute_per_user=read_per_minute_per_user,
-            write_per_minute_per_user=write_per_minute_per_user,
-            read_per_minute_per_project=read_per_minute_per_project,
-            write_per_minute_per_project=write_per_minute_per_project,
-            clock=clock,
-        )
+        limiter = cls(emulator, quotas, clock=clock)
         emulator.before.append(limiter.before_hook)
         return limiter
 

@@ -1,5 +1,6 @@
 import pytest
 
+from syncer.config import Quotas
 from syncer.emulator.core import Emulator, Identity, Request, Response
 from syncer.emulator.quotas import QuotaLimiter, project_number, request_kind
 
@@ -68,7 +69,7 @@ def test_defaults_are_googles(emulator, clock):
 
 
 def test_per_user_limit_gives_googles_429_body(emulator, clock):
-    QuotaLimiter.install(emulator, read_per_minute_per_user=2, clock=clock)
+    QuotaLimiter.install(emulator, Quotas(read_per_minute_per_user=2), clock=clock)
     assert [get(emulator).status for _ in range(2)] == [200, 200]
     refused = get(emulator)
     assert refused.status == 429
@@ -91,7 +92,7 @@ def test_per_user_limit_gives_googles_429_body(emulator, clock):
 
 
 def test_project_limit_spans_users(emulator, clock):
-    limiter = QuotaLimiter.install(emulator, write_per_minute_per_project=3, clock=clock)
+    limiter = QuotaLimiter.install(emulator, Quotas(write_per_minute_per_project=3), clock=clock)
     assert [post(emulator, who=w).status for w in ("ann", "bob", "ann")] == [200, 200, 200]
     refused = post(emulator, who="bob")
     assert refused.status == 429
@@ -101,7 +102,7 @@ def test_project_limit_spans_users(emulator, clock):
 
 
 def test_buckets_refill_each_minute_and_refusals_cost_nothing(emulator, clock):
-    limiter = QuotaLimiter.install(emulator, read_per_minute_per_user=1, clock=clock)
+    limiter = QuotaLimiter.install(emulator, Quotas(read_per_minute_per_user=1), clock=clock)
     assert get(emulator).status == 200
     clock.now += 59
     assert get(emulator).status == 429
@@ -113,7 +114,7 @@ def test_buckets_refill_each_minute_and_refusals_cost_nothing(emulator, clock):
 
 
 def test_a_batch_counts_once_and_drive_is_not_metered(emulator, clock):
-    limiter = QuotaLimiter.install(emulator, read_per_minute_per_user=1, clock=clock)
+    limiter = QuotaLimiter.install(emulator, Quotas(read_per_minute_per_user=1), clock=clock)
     assert get(emulator, SHEET + "/values:batchGet").status == 200
     assert limiter.usage(ANN, "read") == 1
     assert [get(emulator, "/drive/v3/files").status for _ in range(5)] == [200] * 5
