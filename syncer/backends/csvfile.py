@@ -37,8 +37,9 @@ from syncer.backends.local import (
     owned_text,
     owned_value_from_text,
 )
+from syncer.columns import find_column
 from syncer.errors import HeaderError, TrackerError
-from syncer.model import CellValue, normalize_label
+from syncer.model import CellValue
 
 _BOM = b"\xef\xbb\xbf"
 _QUOTED = re.compile(r'"[^"]*(?:""[^"]*)*"')
@@ -386,13 +387,13 @@ class _Loaded:
         if len(self.starts) - 1 <= self.header_index:
             raise HeaderError(self.source, f"there is no header row {self.header_index + 1}")
         for name in new_columns:
-            if _find_column(header, name) is not None:
+            if find_column(header, name) is not None:
                 raise HeaderError(self.source, f"column {name!r} already exists")
             header.append(name)
         names = {update.column for update in updates}
         columns: dict[str, tuple[int, OwnedKind]] = {}
         for name in names:
-            column = _find_column(header, name)
+            column = find_column(header, name)
             if column is not None:
                 columns[name] = (column, owned_kind(name) or OwnedKind.TEXT)
         row_numbers = [update.row for update in updates]
@@ -425,16 +426,6 @@ class _Loaded:
                 raise TrackerError(self.source, f"row {update.row} is past the end of the file")
             if update.column not in columns:
                 raise HeaderError(self.source, f"no column {update.column!r} in the header row")
-
-
-def _find_column(header: Sequence[str], wanted: str) -> int | None:
-    if wanted in header:
-        return header.index(wanted)
-    key = normalize_label(wanted)
-    for index, text in enumerate(header):
-        if text and normalize_label(text) == key:
-            return index
-    return None
 
 
 class _Rewrite:
