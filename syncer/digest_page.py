@@ -163,23 +163,8 @@ footer { margin-top: 2rem; font-size: .85rem; color: var(--muted); }
   <p class="all-clear">Nothing needs fixing: every tracker synced and every row is valid.</p>
   {% endif %}
   {% if failed %}
-  <section class="card">
-    <table class="stack">
-      <caption>Trackers that could not be synced ({{ failed | length }})</caption>
-      <thead><tr><th scope="col">Status</th><th scope="col">Client</th>
-        <th scope="col">Tracker</th><th scope="col">Reason</th></tr></thead>
-      <tbody>
-      {% for item in failed %}
-      <tr class="failed">
-        <td data-label="Status"><span class="badge failed">Failed</span></td>
-        <th scope="row" data-label="Client">{{ item.client }}</th>
-        <td data-label="Tracker">{{ link(item.link) }}</td>
-        <td class="why" data-label="Reason">{{ item.reason }}</td>
-      </tr>
-      {% endfor %}
-      </tbody>
-    </table>
-  </section>
+  {{ tracker_notes(failed, "Trackers that could not be synced", "failed", "failed", "Failed",
+                   "Reason") }}
   {% endif %}
   {% if invalid %}
   <section class="card">
@@ -204,23 +189,8 @@ footer { margin-top: 2rem; font-size: .85rem; color: var(--muted); }
   </section>
   {% endif %}
   {% if conflicts %}
-  <section class="card">
-    <table class="stack">
-      <caption>Cells a person edited, kept as they are ({{ conflicts | length }})</caption>
-      <thead><tr><th scope="col">Status</th><th scope="col">Client</th>
-        <th scope="col">Tracker</th><th scope="col">Detail</th></tr></thead>
-      <tbody>
-      {% for item in conflicts %}
-      <tr class="invalid">
-        <td data-label="Status"><span class="badge conflict">Conflict</span></td>
-        <th scope="row" data-label="Client">{{ item.client }}</th>
-        <td data-label="Tracker">{{ link(item.link) }}</td>
-        <td class="why" data-label="Detail">{{ item.reason }}</td>
-      </tr>
-      {% endfor %}
-      </tbody>
-    </table>
-  </section>
+  {{ tracker_notes(conflicts, "Cells a person edited, kept as they are", "invalid", "conflict",
+                   "Conflict", "Detail") }}
   {% endif %}
 </section>
 
@@ -293,10 +263,30 @@ footer { margin-top: 2rem; font-size: .85rem; color: var(--muted); }
 </html>
 """
 
-#: Renders a Link: an anchor when it has a safe http(s) target, else plain text.
+#: ``link``: an anchor when a Link has a safe http(s) target, else plain text.
+#: ``tracker_notes``: a card listing one note per tracker (failures, conflicts).
 LINK_MACRO = """\
 {%- macro link(target, text=None) -%}
 {%- if target.href -%}<a href="{{ target.href }}">{{ text or target.text }}</a>
 {%- else -%}{{ text or target.text }}{%- endif -%}
+{%- endmacro -%}
+{%- macro tracker_notes(items, caption, row_class, badge, status, label) -%}
+<section class="card">
+    <table class="stack">
+      <caption>{{ caption }} ({{ items | length }})</caption>
+      <thead><tr><th scope="col">Status</th><th scope="col">Client</th>
+        <th scope="col">Tracker</th><th scope="col">{{ label }}</th></tr></thead>
+      <tbody>
+      {% for item in items %}
+      <tr class="{{ row_class }}">
+        <td data-label="Status"><span class="badge {{ badge }}">{{ status }}</span></td>
+        <th scope="row" data-label="Client">{{ item.client }}</th>
+        <td data-label="Tracker">{{ link(item.link) }}</td>
+        <td class="why" data-label="{{ label }}">{{ item.reason }}</td>
+      </tr>
+      {% endfor %}
+      </tbody>
+    </table>
+  </section>
 {%- endmacro -%}
 """
