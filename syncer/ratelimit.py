@@ -211,21 +211,3 @@ class RateLimitedAdapter(BaseAdapter):
 
     def close(self) -> None:
         self.inner.close()
-
-
-def mount_rate_limited(
-    session: requests.Session,
-    limiter: RateLimiter,
-    user: str,
-    project: str,
-    prefixes: tuple[str, ...] = ("https://",),
-) -> list[RateLimitedAdapter]:
-    """Wrap the adapter ``session`` uses for each prefix (prefixes that share an adapter share
-    one wrapper). Call it before mounting the retrying adapter, so that retries are metered."""
-    wrappers: dict[int, RateLimitedAdapter] = {}
-    for prefix in prefixes:
-        inner = session.get_adapter(prefix)
-        if id(inner) not in wrappers:
-            wrappers[id(inner)] = RateLimitedAdapter(inner, limiter, user, project)
-        session.mount(prefix, wrappers[id(inner)])
-    return list(wrappers.values())

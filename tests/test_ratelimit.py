@@ -23,7 +23,6 @@ from syncer.ratelimit import (
     RateLimitedAdapter,
     RateLimiter,
     limiter_for,
-    mount_rate_limited,
     request_kind,
 )
 
@@ -245,22 +244,6 @@ def test_the_adapter_meters_sheets_requests_only() -> None:
     session.post("https://oauth2.googleapis.com/token", data={"a": "b"})
     assert len(inner.sent) == 4
     assert rl.granted == {"read": 1, "write": 1}
-
-
-def test_mounting_wraps_each_distinct_adapter_once() -> None:
-    session = requests.Session()
-    inner = RecordingAdapter()
-    for host in ("sheets.googleapis.com", "www.googleapis.com"):
-        session.mount(f"https://{host}/", inner)
-    wrappers = mount_rate_limited(
-        session,
-        limiter(),
-        "a@x",
-        "p",
-        prefixes=("https://sheets.googleapis.com/", "https://www.googleapis.com/"),
-    )
-    assert len(wrappers) == 1 and wrappers[0].inner is inner
-    assert session.get_adapter("https://www.googleapis.com/x") is wrappers[0]
 
 
 def test_limiter_for_shares_one_limiter_per_quota_setting() -> None:
