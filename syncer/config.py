@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import jsonschema
 from jsonschema.exceptions import best_match
 
-from syncer.dates import DateOrder, WorkCalendar, validate_holiday_region
+from syncer.dates import DateOrder, WorkCalendar, validate_holiday_region, work_calendar
 from syncer.errors import ConfigError
 from syncer.google.sheet_cells import spreadsheet_key
 from syncer.policy import Policy
@@ -62,7 +62,7 @@ class TrackerConfig:
 
     @property
     def calendar(self) -> WorkCalendar:
-        return WorkCalendar(self.holidays_country, self.holidays_subdivision)
+        return work_calendar(self.holidays_country, self.holidays_subdivision)
 
     @property
     def zone(self) -> ZoneInfo | None:

@@ -7,6 +7,7 @@ message says what was expected, so the row can be marked invalid with a useful r
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -182,6 +183,12 @@ class WorkCalendar:
         while not self.is_workday(day):
             day -= timedelta(days=1)
         return day
+
+
+@functools.cache
+def work_calendar(country: str | None = None, subdivision: str | None = None) -> WorkCalendar:
+    """One calendar per region and process, so its holiday cache is shared by every row."""
+    return WorkCalendar(country, subdivision)
 
 
 def validate_holiday_region(country: str, subdivision: str | None) -> str | None:

@@ -377,3 +377,16 @@ def test_repeated_csv_texts_share_one_string_and_keep_their_values(tmp_path: Pat
     assert data.rows[3] == ["Acme 3", "Engineer, 1", "applied", 'say "hi"']
     assert data.rows[0][2] is data.rows[3][2]
     assert data.rows[1][1] is data.rows[3][1]
+
+
+def test_every_row_of_a_tracker_shares_one_holiday_calendar() -> None:
+    """The calendar caches each year's holidays: a calendar per row (per property access) made
+    a 10,000-row plan with holidays 3.7x slower than without (bench/bench_nightly.py)."""
+    config = TrackerConfig(source="t.csv", holidays_country="GB", holidays_subdivision="ENG")
+    other = TrackerConfig(source="u.csv", holidays_country="GB", holidays_subdivision="ENG")
+    assert config.calendar is config.calendar
+    assert config.calendar is other.calendar
+    assert config.calendar is not TrackerConfig(source="t.csv", holidays_country="FR").calendar
+    christmas = date(2026, 12, 25)
+    assert not config.calendar.is_workday(christmas)
+    assert config.calendar._cache.keys() == {2026}
