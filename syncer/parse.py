@@ -68,6 +68,11 @@ def _text(value: CellValue) -> str | None:
     return str(value).strip()
 
 
+def text_value(value: CellValue) -> str | None:
+    """A text field's value as ``RowParser.parse`` reads it (None when blank)."""
+    return _text(value)
+
+
 def _label(value: CellValue) -> str:
     """A choice cell's matching key; invisible marks pasted along with the word are ignored."""
     return normalize_label(strip_invisible(str(value)))

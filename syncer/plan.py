@@ -8,9 +8,11 @@ conflict. A run whose plan matches what is already there produces no update at a
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 from syncer.backends.base import (
     GOOGLE_CELL_LIMIT,
@@ -24,14 +26,27 @@ from syncer.columns import ColumnMap, column_letter, resolve_columns
 from syncer.config import TrackerConfig
 from syncer.drafts import DraftRenderer
 from syncer.gcpause import collector_paused
-from syncer.model import Action, Application, CellValue, Decision, Urgency
-from syncer.parse import RowParser
+from syncer.incremental import (
+    MEMO_KEY,
+    memo,
+    memo_holds,
+    replan_on,
+    row_fingerprint,
+    row_texts,
+    settings_key,
+)
+from syncer.model import ACTION_LABELS, Action, Application, CellValue, Decision, Urgency
+from syncer.parse import RowParser, text_value
+from syncer.resources import templates_dir
 from syncer.results import RowResult
 from syncer.rules import decide, invalid
 
 #: The digest memo keeps texts up to this long (not drafts), and at most this many of them.
 DIGEST_MEMO_MAX_CHARS = 200
 DIGEST_MEMO_LIMIT = 50_000
+
+_ACTIONS_BY_LABEL = {label: action for action, label in ACTION_LABELS.items()}
+_TODAY_WORD = re.compile(r"\btoday\b")
 
 MISSING_DETAIL = {
     "topics_discussed": "add Topics Discussed so the draft recalls something specific",
@@ -72,6 +87,7 @@ def without_unwritten(
     for update in dropped:
         if update.row_id not in cells or not update.field:
             continue
+        cells[update.row_id].pop(MEMO_KEY, None)  # the row is not as the plan left it
         before = previous.cells.get(update.row_id)
         if before is None and update.field == "row_id":
             del cells[update.row_id]
@@ -105,7 +121,10 @@ class Planner:
         renderer: DraftRenderer | None = None,
         drafts: bool = True,
         cell_limit: int = GOOGLE_CELL_LIMIT,
+        incremental: bool = True,
     ) -> None:
+        """``incremental=False`` plans every row in full even when its memo holds (the result
+        is the same: the tests compare both ways)."""
         self.config = config
         self.today = today
         self.now = now.replace(second=0, microsecond=0, tzinfo=None)
@@ -117,6 +136,14 @@ class Planner:
         )
         self._digests: dict[str, str] = {}
         self._now_text = canonical_text(self.now)
+        self.incremental = incremental
+        self.cell_limit = cell_limit
+        self._today_iso = today.isoformat()
+        self._coach_templates = (
+            sorted(Path(config.templates).glob("*.j2")) if config.templates is not None else []
+        )
+        # A coach's template that reads ``today`` itself may change any day: plan daily then.
+        self._daily = any(_TODAY_WORD.search(f.read_text("utf-8")) for f in self._coach_templates)
 
     def _fingerprint(self, text: str) -> str:
         """``digest(text)``, remembered for short texts: labels, urgencies, dates and most
@@ -155,11 +182,28 @@ class Planner:
         result.state.data_rows = 0
         taken: set[str] = set()
         id_index = columns.owned["row_id"]
+        # Drafts in a Doc are planned twice (before and after publishing): always in full.
+        remember = not self.in_doc
+        settings = self._settings(columns) if remember else ""
+        skip = remember and self.incremental
+        previous = data.state.cells
         for index, cells in enumerate(data.rows):
             if parser.is_blank_row(cells):
                 continue
             result.state.data_rows += 1
             sheet_row = data.sheet_row(index)
+            if skip:
+                held_id = canonical_text(_cell(cells, id_index)).strip()
+                remembered = previous.get(held_id) if held_id not in taken else None
+                if remembered is not None and memo_holds(
+                    remembered.get(MEMO_KEY),
+                    self._today_iso,
+                    row_fingerprint(settings, row_texts(cells)),
+                ):
+                    taken.add(held_id)
+                    result.state.cells[held_id] = remembered
+                    result.rows.append(self._settled_row(columns, cells, sheet_row))
+                    continue
             app, problems = parser.parse(cells)
             if problems:
                 decision = invalid("; ".join(str(p) for p in problems))
@@ -188,7 +232,11 @@ class Planner:
                     del wanted["draft"]
                 else:
                     wanted["draft"] = doc_links.get(row_id) if draft else None
-            self._diff_row(result, data, cells, sheet_row, row_id, current_id, wanted)
+            settled = self._diff_row(result, data, cells, sheet_row, row_id, current_id, wanted)
+            if remember and settled is not None and decision.urgency is not Urgency.INVALID:
+                day = replan_on(app, decision, self.today, self.config.policy, daily=self._daily)
+                fingerprint = row_fingerprint(settings, row_texts(settled))
+                result.state.cells[row_id][MEMO_KEY] = memo(day, fingerprint)
             result.rows.append(
                 RowResult(
                     row=sheet_row,
@@ -199,6 +247,59 @@ class Planner:
                 )
             )
         return result
+
+    def _settings(self, columns: ColumnMap) -> str:
+        """What every row's plan depends on besides its cells and today (incremental.py): the
+        config's planning settings (not where the file is), where each field stands (new
+        columns included, so a first run's memo holds on the second), the cell limit, the
+        templates."""
+        ours = sorted(
+            (f for f in templates_dir().iterdir() if f.name.endswith(".j2")), key=lambda f: f.name
+        )
+        config = self.config
+        placed = (sorted(columns.inputs.items()), sorted(columns.owned.items()))
+        parts = (
+            config.policy,
+            config.date_order,
+            sorted(config.stage_aliases.items()),
+            sorted((k, tuple(v)) for k, v in config.column_aliases.items()),
+            config.candidate_name,
+            config.drafts,
+            config.calendar,
+            placed,
+            self.cell_limit,
+            self.drafts,
+        )
+        return settings_key(parts, [*self._coach_templates, *ours])
+
+    def _settled_row(
+        self, columns: ColumnMap, cells: Sequence[CellValue], sheet_row: int
+    ) -> RowResult:
+        """The plan of a row whose memo holds, read back from the cells syncer wrote there."""
+
+        def text(index: int | None) -> str:
+            return "" if index is None else canonical_text(_cell(cells, index))
+
+        owned, inputs = columns.owned, columns.inputs
+        due = text(owned["due_date"])
+        decision = Decision(
+            _ACTIONS_BY_LABEL[text(owned["next_action"])],
+            date.fromisoformat(due) if due else None,
+            Urgency(text(owned["urgency"])),
+            text(owned["why"]),
+        )
+
+        def field(name: str) -> str:
+            index = inputs.get(name)
+            return (text_value(_cell(cells, index)) or "") if index is not None else ""
+
+        return RowResult(
+            row=sheet_row,
+            company=field("company"),
+            position=field("position"),
+            decision=decision,
+            contact_name=field("contact_name"),
+        )
 
     def _wanted(
         self, app: Application, decision: Decision
@@ -242,13 +343,16 @@ class Planner:
         row_id: str,
         current_id: str,
         wanted: dict[str, CellValue],
-    ) -> None:
+    ) -> list[CellValue] | None:
+        """Settle the row's owned cells; the row's cells as they stand after the write, or None
+        when a person's edit was kept (such a row is planned in full next time)."""
         columns = result.columns
         owned = columns.owned
         width = len(cells)
         remembered = data.state.cells.get(row_id, {})
         kept = dict(remembered)
         writes: list[tuple[str, CellValue, str]] = []
+        kept_edits = len(result.conflicts)
 
         fingerprint = self._fingerprint
 
@@ -299,7 +403,16 @@ class Planner:
         if writes:
             result.changed_rows += 1
         kept["row_id"] = fingerprint(row_id)
+        kept.pop(MEMO_KEY, None)
         result.state.cells[row_id] = kept
+        if len(result.conflicts) > kept_edits:
+            return None
+        after = list(cells)
+        for name, value, _current in writes:
+            index = owned[name]
+            after.extend([None] * (index + 1 - len(after)))
+            after[index] = value
+        return after
 
 
 def _cell(cells: Sequence[CellValue], index: int) -> CellValue:

@@ -34,6 +34,9 @@ class RunOptions:
     now: datetime | None = None
     dry_run: bool = False
     force: bool = False
+    #: Plan every row in full, even one whose memo says it is settled (tests and benchmarks
+    #: compare the two; the result is the same).
+    replan_all: bool = False
 
 
 BackendOpener = Callable[[TrackerConfig], Backend]
@@ -128,7 +131,9 @@ def _sync_tracker(
         data = backend.read()
         today = today_for(config, options.today)
         now = options.now or datetime.now(config.zone)
-        planner = Planner(config, today, now, cell_limit=backend.cell_limit)
+        planner = Planner(
+            config, today, now, cell_limit=backend.cell_limit, incremental=not options.replan_all
+        )
         planner.renderer.check()  # a broken template of the tracker's fails it before any write
         plan = planner.plan(data)
         result.rows = plan.rows

@@ -178,9 +178,6 @@ def open_local(
 
     A macro workbook (.xlsm) is written surgically like a .xlsx, so its macros are kept.
     """
-    from syncer.backends.csvfile import CsvBackend
-    from syncer.backends.xlsx import XlsxBackend
-
     file = Path(path)
     source = str(path)
     suffix = file.suffix.lower()
@@ -192,6 +189,11 @@ def open_local(
         raise NotFoundError(source, "no such file")
     if header_row < 1:
         raise TrackerError(source, f"header row must be 1 or more, not {header_row}")
+    # Each format imports only its own code: a .csv sync never loads openpyxl (and numpy).
     if suffix in (".xlsx", ".xlsm"):
+        from syncer.backends.xlsx import XlsxBackend
+
         return XlsxBackend(file, header_row=header_row, tab=tab, source=source)
+    from syncer.backends.csvfile import CsvBackend
+
     return CsvBackend(file, header_row=header_row, source=source)
