@@ -78,12 +78,10 @@ def row_texts(cells: Sequence[CellValue]) -> list[str]:
 
 
 def row_fingerprint(settings: str, texts: Sequence[str]) -> str:
-    """A fingerprint of a row's cells under the tracker's settings (each text length-prefixed,
-    so no text can pass for its neighbours)."""
+    """A fingerprint of a row's cells under the tracker's settings. The texts are hashed as
+    their list's ``repr`` (quoted and escaped), so no text can pass for its neighbours."""
     hasher = hashlib.blake2b(settings.encode(), digest_size=12)
-    for text in texts:
-        hasher.update(f"{len(text)}:".encode())
-        hasher.update(text.encode("utf-8", "surrogatepass"))
+    hasher.update(repr(texts).encode("utf-8", "surrogatepass"))
     return hasher.hexdigest()
 
 

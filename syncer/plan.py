@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -187,6 +187,7 @@ class Planner:
         settings = self._settings(columns) if remember else ""
         skip = remember and self.incremental
         previous = data.state.cells
+        settled_row = self._settled_rows(columns)
         for index, cells in enumerate(data.rows):
             if parser.is_blank_row(cells):
                 continue
@@ -202,7 +203,7 @@ class Planner:
                 ):
                     taken.add(held_id)
                     result.state.cells[held_id] = remembered
-                    result.rows.append(self._settled_row(columns, cells, sheet_row))
+                    result.rows.append(settled_row(cells, sheet_row))
                     continue
             app, problems = parser.parse(cells)
             if problems:
@@ -272,34 +273,41 @@ class Planner:
         )
         return settings_key(parts, [*self._coach_templates, *ours])
 
-    def _settled_row(
-        self, columns: ColumnMap, cells: Sequence[CellValue], sheet_row: int
-    ) -> RowResult:
-        """The plan of a row whose memo holds, read back from the cells syncer wrote there."""
-
-        def text(index: int | None) -> str:
-            return "" if index is None else canonical_text(_cell(cells, index))
-
+    @staticmethod
+    def _settled_rows(columns: ColumnMap) -> Callable[[Sequence[CellValue], int], RowResult]:
+        """Reads the plan of a row whose memo holds back from the cells syncer wrote there."""
         owned, inputs = columns.owned, columns.inputs
-        due = text(owned["due_date"])
-        decision = Decision(
-            _ACTIONS_BY_LABEL[text(owned["next_action"])],
-            date.fromisoformat(due) if due else None,
-            Urgency(text(owned["urgency"])),
-            text(owned["why"]),
-        )
+        action_at, due_at = owned["next_action"], owned["due_date"]
+        urgency_at, why_at = owned["urgency"], owned["why"]
+        company_at, position_at = inputs.get("company"), inputs.get("position")
+        contact_at = inputs.get("contact_name")
 
-        def field(name: str) -> str:
-            index = inputs.get(name)
-            return (text_value(_cell(cells, index)) or "") if index is not None else ""
+        def text(cells: Sequence[CellValue], index: int) -> str:
+            value = cells[index] if index < len(cells) else None
+            return value if type(value) is str else canonical_text(value)
 
-        return RowResult(
-            row=sheet_row,
-            company=field("company"),
-            position=field("position"),
-            decision=decision,
-            contact_name=field("contact_name"),
-        )
+        def field(cells: Sequence[CellValue], index: int | None) -> str:
+            if index is None or index >= len(cells):
+                return ""
+            return text_value(cells[index]) or ""
+
+        def settled(cells: Sequence[CellValue], sheet_row: int) -> RowResult:
+            due = text(cells, due_at)
+            decision = Decision(
+                _ACTIONS_BY_LABEL[text(cells, action_at)],
+                date.fromisoformat(due) if due else None,
+                Urgency(text(cells, urgency_at)),
+                text(cells, why_at),
+            )
+            return RowResult(
+                row=sheet_row,
+                company=field(cells, company_at),
+                position=field(cells, position_at),
+                decision=decision,
+                contact_name=field(cells, contact_at),
+            )
+
+        return settled
 
     def _wanted(
         self, app: Application, decision: Decision
