@@ -1,0 +1,37 @@
+"""Each run imports only what its path needs: start-up is most of a small tracker's sync."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.trackers import write_csv
+
+PROBE = """
+import sys
+from syncer.cli import cli
+try:
+    cli(sys.argv[1:], standalone_mode=False)
+except SystemExit:
+    pass
+print(" ".join(sorted({name.split(".")[0] for name in sys.modules})), file=sys.stderr)
+"""
+
+
+def imported(*arguments: str) -> set[str]:
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, *arguments], capture_output=True, text=True, check=True
+    )
+    return set(done.stderr.strip().splitlines()[-1].split())
+
+
+def test_a_csv_sync_never_loads_the_workbook_or_google_libraries(tmp_path: Path) -> None:
+    tracker = write_csv(
+        tmp_path / "t.csv",
+        ["Company", "Position", "Stage", "Applied On"],
+        [["Acme", "Analyst", "applied", "2026-11-20"]],
+    )
+    modules = imported("sync", str(tracker), "--today", "2026-11-26", "--json")
+    assert "syncer" in modules
+    assert not modules & {"openpyxl", "numpy", "lxml", "pandas", "gspread", "google"}, modules
