@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from syncer.emulator.locales import DEFAULT, Locale
+
 
 @dataclass(frozen=True)
 class CellError:
@@ -52,23 +54,10 @@ class DateSerial(float):
         return serial
 
 
-#: The number format Sheets (en_US) gives a formula's date or date-time result.
-INFERRED_DATE_FORMATS = {
-    "DATE": {"type": "DATE", "pattern": "m/d/yyyy"},
-    "DATE_TIME": {"type": "DATE_TIME", "pattern": "m/d/yyyy h:mm:ss"},
-}
-
 Cell = dict[str, Any]  # a CellData as the API spells it
 Value = str | float | bool | CellError | None
 
 SHEETS_EPOCH = dt.date(1899, 12, 30)
-
-# -- user-entered values ------------------------------------------------------------------------
-
-_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
-_PERCENT = re.compile(r"^([+-]?(\d+\.?\d*|\.\d+))%$")
-_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
-_US_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})(?: (\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
 
 
 def serial_number(moment: dt.date | dt.datetime) -> float:
@@ -77,53 +66,6 @@ def serial_number(moment: dt.date | dt.datetime) -> float:
         delta = moment - dt.datetime.combine(SHEETS_EPOCH, dt.time())
         return delta.total_seconds() / 86400
     return float((moment - SHEETS_EPOCH).days)
-
-
-def parse_user_entered(value: Any) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
-    """(ExtendedValue, numberFormat to apply) for a value typed into the UI (USER_ENTERED)."""
-    if not isinstance(value, str):
-        return raw_value(value), None
-    if value == "":
-        return None, None
-    if value.startswith("'"):
-        return {"stringValue": value[1:]}, None
-    if value.startswith("=") and len(value) > 1:
-        return {"formulaValue": value}, None
-    text = value.strip()
-    if text.upper() in {"TRUE", "FALSE"}:
-        return {"boolValue": text.upper() == "TRUE"}, None
-    if _NUMBER.match(text.replace(",", "")) and not text.startswith(","):
-        return {"numberValue": compact_number(float(text.replace(",", "")))}, None
-    percent = _PERCENT.match(text)
-    if percent:
-        return {"numberValue": float(percent[1]) / 100}, {"type": "PERCENT", "pattern": "0%"}
-    return _parse_date(text) or ({"stringValue": value}, None)
-
-
-def _parse_date(text: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
-    iso = _ISO_DATE.match(text)
-    us = _US_DATE.match(text)
-    if iso:
-        year, month, day = int(iso[1]), int(iso[2]), int(iso[3])
-        clock, pattern = iso.groups()[3:], "yyyy-mm-dd"
-    elif us:
-        month, day, year = int(us[1]), int(us[2]), int(us[3])
-        clock, pattern = us.groups()[3:], "m/d/yyyy"
-    else:
-        return None
-    try:
-        moment = dt.datetime(
-            year, month, day, int(clock[0] or 0), int(clock[1] or 0), int(clock[2] or 0)
-        )
-    except ValueError:
-        return None
-    if clock[0] is None:
-        return {"numberValue": compact_number(serial_number(moment.date()))}, {
-            "type": "DATE",
-            "pattern": pattern,
-        }
-    pattern += " h:mm:ss" if pattern.startswith("m/") else " hh:mm:ss"
-    return {"numberValue": serial_number(moment)}, {"type": "DATE_TIME", "pattern": pattern}
 
 
 def raw_value(value: Any) -> dict[str, Any] | None:
@@ -147,17 +89,37 @@ def compact_number(value: float) -> float | int:
 # -- rendering ----------------------------------------------------------------------------------
 
 
-def format_number(value: float, number_format: dict[str, Any] | None) -> str:
-    """The FORMATTED_VALUE of a number under a (small subset of) Sheets number formats."""
+def inferred_format(kind: str, locale: Locale = DEFAULT) -> dict[str, Any]:
+    """The number format Sheets gives a formula's date (DATE) or date-time (DATE_TIME) result:
+    the locale's default for the type (formats guide: a format without a pattern takes "the
+    default format pattern for the specified type based on the spreadsheet's locale")."""
+    pattern = locale.date_pattern if kind == "DATE" else locale.date_time_pattern
+    return {"type": kind, "pattern": pattern}
+
+
+def format_number(
+    value: float, number_format: dict[str, Any] | None, locale: Locale = DEFAULT
+) -> str:
+    """The FORMATTED_VALUE of a number under a (small subset of) Sheets number formats, shown
+    with the locale's decimal mark, grouping and month names ("the actual rendering of the
+    format depends on the spreadsheet's locale", formats guide)."""
     kind = (number_format or {}).get("type")
     pattern = (number_format or {}).get("pattern", "")
     if kind in {"DATE", "DATE_TIME", "TIME"}:
-        return _format_date(value, pattern or "yyyy-mm-dd")
+        if not pattern:
+            pattern = {
+                "DATE": locale.date_pattern,
+                "DATE_TIME": locale.date_time_pattern,
+                "TIME": locale.time_pattern,
+            }[kind]
+        return _format_date(value, pattern, locale)
     if kind == "PERCENT" or pattern.endswith("%"):
-        return _format_decimal(value * 100, pattern.rstrip("%")) + "%"
+        return _format_decimal(value * 100, pattern.rstrip("%") or "0", locale) + "%"
+    if kind == "CURRENCY" and not pattern:
+        pattern = locale.currency_pattern
     if pattern and kind in {"NUMBER", "CURRENCY", "SCIENTIFIC"}:
-        return _format_decimal(value, pattern)
-    return format_general(value)
+        return _format_decimal(value, pattern, locale)
+    return format_general(value).replace(".", locale.decimal)
 
 
 def format_general(value: float) -> str:
@@ -170,47 +132,68 @@ def format_general(value: float) -> str:
     return f"{value:.{digits}f}".rstrip("0").rstrip(".")
 
 
-def _format_decimal(value: float, pattern: str) -> str:
-    decimals = len(pattern.split(".")[1].rstrip("%")) if "." in pattern else 0
-    prefix = pattern[: len(pattern) - len(pattern.lstrip("$€£\"'"))].strip("\"'")
-    text = f"{abs(value):,.{decimals}f}" if "," in pattern else f"{abs(value):.{decimals}f}"
-    return ("-" if value < 0 else "") + prefix + text
+_NUMBER_CORE = re.compile(r"[#0,.]*[#0][#0,.]*")
 
 
-_DATE_TOKENS = re.compile(r"yyyy|yy|mmmm|mmm|mm|m|dd|d|hh|h|ss|am/pm", re.IGNORECASE)
+def _format_decimal(value: float, pattern: str, locale: Locale) -> str:
+    """``pattern``'s digits (``#,##0.00``) with the literal text around them (``"$"``,
+    ``" €"``), the separators the locale's."""
+    core = _NUMBER_CORE.search(pattern)
+    digits = core[0] if core else "0"
+    before = _literal(pattern[: core.start()] if core else pattern)
+    after = _literal(pattern[core.end() :] if core else "")
+    decimals = len(digits.split(".")[1]) if "." in digits else 0
+    text = f"{abs(value):,.{decimals}f}" if "," in digits else f"{abs(value):.{decimals}f}"
+    text = text.replace(",", "\0").replace(".", locale.decimal).replace("\0", locale.group)
+    return ("-" if value < 0 else "") + before + text + after
 
 
-def _format_date(value: float, pattern: str) -> str:
+def _literal(text: str) -> str:
+    """The literal text of a pattern piece: quoted text, currency signs and spaces."""
+    return re.sub(r'"([^"]*)"|\\(.)', lambda m: m[1] if m[1] is not None else m[2], text)
+
+
+_DATE_TOKENS = re.compile(r'"[^"]*"|yyyy|yy|mmmm|mmm|mm|m|dd|d|hh|h|ss|am/pm', re.IGNORECASE)
+
+
+def _format_date(value: float, pattern: str, locale: Locale) -> str:
     moment = dt.datetime.combine(SHEETS_EPOCH, dt.time()) + dt.timedelta(days=value)
     moment = moment.replace(microsecond=0) + dt.timedelta(seconds=round(moment.microsecond / 1e6))
+    twelve_hour = "am/pm" in pattern.lower()
     out: list[str] = []
     position = 0
     after_hour = False
     for match in _DATE_TOKENS.finditer(pattern):
         out.append(pattern[position : match.start()])
         token = match[0].lower()
-        minute = after_hour and token in {"m", "mm"}
-        out.append(_date_token(moment, token, minute))
-        after_hour = token in {"h", "hh"} or (minute and after_hour)
         position = match.end()
+        if token.startswith('"'):
+            out.append(match[0][1:-1])
+            continue
+        minute = after_hour and token in {"m", "mm"}
+        out.append(_date_token(moment, token, minute, locale, twelve_hour))
+        after_hour = token in {"h", "hh"} or (minute and after_hour)
     out.append(pattern[position:])
     return "".join(out)
 
 
-def _date_token(moment: dt.datetime, token: str, minute: bool) -> str:
+def _date_token(
+    moment: dt.datetime, token: str, minute: bool, locale: Locale, twelve_hour: bool
+) -> str:
     if minute:
         return f"{moment.minute:02d}" if token == "mm" else str(moment.minute)
+    hour = (moment.hour % 12 or 12) if twelve_hour else moment.hour
     table = {
         "yyyy": f"{moment.year:04d}",
         "yy": f"{moment.year % 100:02d}",
-        "mmmm": moment.strftime("%B"),
-        "mmm": moment.strftime("%b"),
+        "mmmm": locale.months[moment.month - 1],
+        "mmm": locale.short_months[moment.month - 1],
         "mm": f"{moment.month:02d}",
         "m": str(moment.month),
         "dd": f"{moment.day:02d}",
         "d": str(moment.day),
-        "hh": f"{moment.hour:02d}",
-        "h": str(moment.hour),
+        "hh": f"{hour:02d}",
+        "h": str(hour),
         "ss": f"{moment.second:02d}",
         "am/pm": "AM" if moment.hour < 12 else "PM",
     }

@@ -26,7 +26,6 @@ from syncer.emulator.cells import (
     Cell,
     Value,
     format_number,
-    parse_user_entered,
     plain,
     raw_value,
     serial_number,
@@ -35,6 +34,7 @@ from syncer.emulator.core import ANONYMOUS, Emulator, Request, Response, google_
 from syncer.emulator.drive import SPREADSHEET_MIME, DriveService, FileKind
 from syncer.emulator.fieldmask import apply_masked_update
 from syncer.emulator.formulas import FormulaError, FormulaEvaluator
+from syncer.emulator.locale_input import parse_user_entered
 from syncer.emulator.protection import Editor, ProtectedError
 from syncer.emulator.resource import requested_resource, spreadsheet_resource
 from syncer.emulator.sheet_requests import Handler
@@ -148,11 +148,15 @@ class SheetsService:
         sheets: dict[str, list[list[Any]]] | None = None,
         owner: str = ANONYMOUS.email,
         raw: bool = False,
+        locale: str = "en_US",
+        time_zone: str = "Etc/GMT",
     ) -> str:
         """A new spreadsheet (with its Drive file) holding the given rows per tab; values are
-        typed in as a person would (USER_ENTERED) unless ``raw``. Returns its id."""
+        typed in as a person would (USER_ENTERED, in ``locale``) unless ``raw``. Returns its
+        id."""
         file = self.drive.add_file(title, SPREADSHEET_MIME, owner)
         book = self._create_book(file.id, title, first_tab=next(iter(sheets or {}), "Sheet1"))
+        book.properties.update({"locale": locale, "timeZone": time_zone})
         for index, (tab, rows) in enumerate((sheets or {}).items()):
             sheet = book.sheets[0] if index == 0 else self._add_sheet(book, {"title": tab})
             write_values(book, sheet, 0, 0, rows, "RAW" if raw else "USER_ENTERED")
@@ -456,6 +460,11 @@ class SheetsService:
         owner = self.emulator.identify(request).email
         file = self.drive.add_file(title, SPREADSHEET_MIME, owner)
         book = self._create_book(file.id, title)
+        # spreadsheets.create takes SpreadsheetProperties: a locale and time zone given are kept
+        for name in ("locale", "timeZone", "autoRecalc"):
+            given = (body.get("properties") or {}).get(name)
+            if given:
+                book.properties[name] = given
         for index, spec in enumerate(body.get("sheets") or []):
             properties = spec.get("properties") or {}
             if index == 0:

@@ -13,16 +13,17 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from syncer.emulator import a1
 from syncer.emulator.cells import (
-    INFERRED_DATE_FORMATS,
     Cell,
     CellError,
     DateSerial,
     Value,
     compact_number,
     format_number,
+    inferred_format,
     plain,
 )
 from syncer.emulator.formulas import FormulaError, FormulaEvaluator
+from syncer.emulator.locales import Locale, locale_of
 
 if TYPE_CHECKING:
     from syncer.emulator.protection import Editor
@@ -102,8 +103,15 @@ class Spreadsheet:
     clock: Callable[[], dt.datetime] = utc_now
     editor: Editor | None = None
 
+    @property
+    def locale(self) -> Locale:
+        """How typed text is read and numbers are shown (properties.locale)."""
+        return locale_of(self.properties.get("locale"))
+
     def local_now(self) -> dt.datetime:
-        """The clock's time in the spreadsheet's time zone (properties.timeZone)."""
+        """The clock's time in the spreadsheet's time zone (properties.timeZone: "The time zone
+        of the spreadsheet", and the formats guide: date-time serials "don't store time zone
+        offsets. Instead, they are based on the spreadsheet's timeZone")."""
         moment = self.clock()
         try:
             zone = ZoneInfo(str(self.properties.get("timeZone") or "Etc/GMT"))
@@ -194,12 +202,12 @@ class Spreadsheet:
         if isinstance(value, bool):
             return value if option != "FORMATTED_VALUE" else ("TRUE" if value else "FALSE")
         if isinstance(value, DateSerial):
-            number_format = number_format or INFERRED_DATE_FORMATS[value.kind]
+            number_format = number_format or inferred_format(value.kind, self.locale)
             value = compact_number(value)
         if isinstance(value, int | float):
             is_date = (number_format or {}).get("type") in {"DATE", "DATE_TIME", "TIME"}
             if option == "FORMATTED_VALUE" or (is_date and dates == "FORMATTED_STRING"):
-                return format_number(value, number_format)
+                return format_number(value, number_format, self.locale)
             return value
         return value
 

@@ -8,9 +8,10 @@ import json
 from typing import Any
 
 from syncer.emulator import a1
-from syncer.emulator.cells import parse_user_entered, raw_value
+from syncer.emulator.cells import raw_value
 from syncer.emulator.core import Request
 from syncer.emulator.dimensions import shift
+from syncer.emulator.locale_input import parse_user_entered
 from syncer.emulator.protection import require_editable
 from syncer.emulator.spreadsheet import JSON, RequestError, SheetState, Spreadsheet, cells_in
 
@@ -83,15 +84,16 @@ def write_values(
                 continue
             key = (row + r, column + c)
             cell = sheet.cells.setdefault(key, {})
+            fmt = cell.setdefault("userEnteredFormat", {})
             if option == "USER_ENTERED":
-                entered, number_format = parse_user_entered(value)
+                plain_text = (fmt.get("numberFormat") or {}).get("type") == "TEXT"
+                entered, number_format = parse_user_entered(value, book.locale, plain_text)
             else:
                 entered, number_format = raw_value(value), None
             if entered is None:
                 cell.pop("userEnteredValue", None)
             else:
                 cell["userEnteredValue"] = entered
-            fmt = cell.setdefault("userEnteredFormat", {})
             if number_format and "numberFormat" not in fmt:
                 fmt["numberFormat"] = number_format
             if not fmt:
