@@ -341,9 +341,9 @@ def doctor(source: str, config_path: Path | None) -> None:
     (tracker,) = _configs((source,), config_path).trackers
     checks = run_doctor(tracker)
     for check in checks:
-        mark = "ok  " if check.ok else "FAIL"
+        mark = "warn" if check.warn else ("ok  " if check.ok else "FAIL")
         click.echo(f"{mark} {check.name}: {check.message}")
-        if not check.ok and check.fix:
+        if (check.warn or not check.ok) and check.fix:
             click.echo(f"     fix: {check.fix}")
     sys.exit(ExitCode.OK if all(check.ok for check in checks) else ExitCode.TRACKER_FAILED)
 

@@ -15,7 +15,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import jsonschema
 from jsonschema.exceptions import best_match
 
-from syncer.dates import DateOrder, WorkCalendar, validate_holiday_region, work_calendar
+from syncer.dates import (
+    DateOrder,
+    WorkCalendar,
+    order_for_locale,
+    validate_holiday_region,
+    work_calendar,
+)
 from syncer.errors import ConfigError
 from syncer.google.sheet_cells import spreadsheet_key
 from syncer.policy import Policy
@@ -40,8 +46,8 @@ class TrackerConfig:
     name: str = ""
     tab: str | None = None
     header_row: int = 1
-    timezone: str | None = None
-    date_order: DateOrder = DateOrder.MDY
+    timezone: str | None = None  # None: the spreadsheet's own time zone, else the machine's
+    date_order: DateOrder | None = None  # None: the spreadsheet locale's order, else MDY
     candidate_name: str | None = None
     templates: Path | None = None
     drafts: str = "column"
@@ -67,6 +73,22 @@ class TrackerConfig:
     @property
     def zone(self) -> ZoneInfo | None:
         return ZoneInfo(self.timezone) if self.timezone else None
+
+    @property
+    def reading_order(self) -> DateOrder:
+        """How text dates are read: the configured order, else month/day/year."""
+        return self.date_order or DateOrder.MDY
+
+    def with_sheet_settings(self, locale: str | None, time_zone: str | None) -> TrackerConfig:
+        """This config with the spreadsheet's own settings filling what the config leaves open:
+        its time zone decides "today" unless ``timezone`` is set, and its locale's date order
+        reads text dates unless ``date_order`` is set."""
+        changes: dict[str, Any] = {}
+        if self.timezone is None and time_zone and valid_zone(time_zone):
+            changes["timezone"] = time_zone
+        if self.date_order is None and locale and (order := order_for_locale(locale)):
+            changes["date_order"] = order
+        return replace(self, **changes) if changes else self
 
 
 @dataclass(frozen=True)
@@ -140,13 +162,8 @@ def tracker_config(
     if is_local_source(source):
         source = str(_resolve_path(source, base))
     timezone = merged.get("timezone")
-    if timezone:
-        try:
-            ZoneInfo(timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ConfigError(
-                f"{origin}: key {where}.timezone: unknown time zone {timezone!r}"
-            ) from None
+    if timezone and not valid_zone(timezone):
+        raise ConfigError(f"{origin}: key {where}.timezone: unknown time zone {timezone!r}")
     holidays = merged.get("holidays") or {}
     if holidays:
         problem = validate_holiday_region(holidays["country"], holidays.get("subdivision"))
@@ -158,7 +175,7 @@ def tracker_config(
         tab=merged.get("tab"),
         header_row=merged.get("header_row", 1),
         timezone=timezone,
-        date_order=DateOrder(merged.get("date_order", "MDY")),
+        date_order=DateOrder(merged["date_order"]) if "date_order" in merged else None,
         candidate_name=merged.get("candidate_name"),
         templates=_resolve_path(merged.get("templates"), base),
         drafts=merged.get("drafts", "column"),
@@ -171,6 +188,14 @@ def tracker_config(
         stage_aliases=dict(merged["stages"]),
         quotas=quotas,
     )
+
+
+def valid_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
 
 
 def _check_spreadsheet(value: str, origin: str, where: str) -> None:

@@ -26,6 +26,28 @@ class DateOrder(StrEnum):
     YMD = "YMD"
 
 
+#: Countries whose people write the month first (11/26/2026) or the year first (2026/11/26);
+#: every other country (the United Kingdom, Germany, France...) writes the day first. These are
+#: CLDR's short date orders, which Google Sheets follows per spreadsheet locale.
+_MONTH_FIRST = frozenset({"US", "PH", "FM", "MH", "PW", "BZ", "GU", "AS", "PR", "UM", "VI"})
+_YEAR_FIRST = frozenset({"JP", "CN", "TW", "KR", "HU", "LT", "MN", "IR", "KP"})
+_YEAR_FIRST_LANGUAGES = frozenset({"ja", "zh", "ko", "hu", "lt", "mn"})
+
+
+def order_for_locale(locale: str) -> DateOrder | None:
+    """The order a spreadsheet locale (``en_GB``, ``de_DE``, ``ja_JP``) reads 03/04/2026 in;
+    None when the locale names no country (``en``), so the order cannot be told."""
+    language, _, country = locale.replace("-", "_").partition("_")
+    country = country.upper()[:2]
+    if not country:
+        return DateOrder.YMD if language.lower() in _YEAR_FIRST_LANGUAGES else None
+    if country in _MONTH_FIRST:
+        return DateOrder.MDY
+    if country in _YEAR_FIRST:
+        return DateOrder.YMD
+    return DateOrder.DMY
+
+
 class BadDate(ValueError):
     """A non-blank cell that is not a date syncer can read."""
 

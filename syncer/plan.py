@@ -175,7 +175,7 @@ class Planner:
         parser = RowParser(
             columns,
             data.header,
-            date_order=self.config.date_order,
+            date_order=self.config.reading_order,
             stage_aliases=self.config.stage_aliases,
         )
         result = TrackerPlan(columns=columns)

@@ -53,10 +53,14 @@ def open_backend(config: TrackerConfig) -> Backend:
     return open_sheet(config)
 
 
-def today_for(config: TrackerConfig, override: date | None) -> date:
-    if override is not None:
-        return override
-    return datetime.now(config.zone).date()
+def run_clock(config: TrackerConfig, options: RunOptions) -> tuple[date, datetime]:
+    """(today, now) for a tracker: ``--today`` wins; else the run's moment (``options.now``, or
+    the machine's clock) in the tracker's time zone: the config's ``timezone``, else the
+    spreadsheet's own, else the machine's."""
+    moment = options.now or datetime.now(config.zone)
+    if moment.tzinfo is not None and config.zone is not None:
+        moment = moment.astimezone(config.zone)
+    return options.today or moment.date(), moment
 
 
 def guard(plan: TrackerPlan, previous_rows: int | None, synced_before: bool) -> str | None:
@@ -129,8 +133,8 @@ def _sync_tracker(
         backend = opener(config)
         result.url = getattr(backend, "url", None)
         data = backend.read()
-        today = today_for(config, options.today)
-        now = options.now or datetime.now(config.zone)
+        config = config.with_sheet_settings(data.locale, data.time_zone)
+        today, now = run_clock(config, options)
         planner = Planner(
             config, today, now, cell_limit=backend.cell_limit, incremental=not options.replan_all
         )
@@ -162,7 +166,13 @@ def _sync_tracker(
             dropped = [update for update in plan.updates if id(update) not in kept]
         state = without_unwritten(plan.state, data.state, dropped)
         result.conflicts = [*plan.conflicts, *(edited_during_run(data, u) for u in dropped)]
-        if updates or plan.new_columns or state != data.state or planner.in_doc:
+        if (
+            updates
+            or plan.new_columns
+            or state != data.state
+            or planner.in_doc
+            or data.unsaved_meta
+        ):
             backend.write(updates, plan.new_columns, state)
         result.cells_written = len(updates)
         return result, plan

@@ -99,6 +99,13 @@ class SheetData:
     rows: list[list[CellValue]]
     state: SyncState = field(default_factory=SyncState)
     tab: str = ""
+    #: The spreadsheet's own settings, where the backend has them (Google Sheets'
+    #: properties.locale and properties.timeZone); None for a local file.
+    locale: str | None = None
+    time_zone: str | None = None
+    #: The backend learnt bookkeeping of its own this run (e.g. the settings above) that only a
+    #: write stores: the sync writes even when no cell changed, so later reads stay at one.
+    unsaved_meta: bool = False
 
     def sheet_row(self, index: int) -> int:
         return self.header_row + 1 + index

@@ -114,7 +114,9 @@ class SheetsBackend(Backend):
 
     def _fetch_metadata(self) -> dict[str, Any]:
         if self._metadata is None:
-            params: dict[str, Any] = {"fields": "sheets.properties,namedRanges(name,range)"}
+            params: dict[str, Any] = {
+                "fields": "properties(locale,timeZone),sheets.properties,namedRanges(name,range)"
+            }
             self._metadata = dict(
                 self._call(
                     "reading the spreadsheet's tabs",
@@ -161,7 +163,27 @@ class SheetsBackend(Backend):
         self._state_rows = len(state_values)
         title, first_row = split_echo(tracker.get("range", ""))
         self._title = title
+        self._note_settings()
         return self._table(tracker.get("values", []), first_row)
+
+    def _note_settings(self) -> None:
+        """Keep the spreadsheet's locale and time zone in the state sheet's meta rows.
+
+        They come with the tab list (a first run, a renamed tab, new columns). A spreadsheet
+        whose state sheet does not know them yet (synced by an older syncer) costs one
+        spreadsheets.get this once; the next write stores them.
+        """
+        if self._metadata is None and not (self.meta.locale or self.meta.time_zone):
+            self._fetch_metadata()
+        properties = (self._metadata or {}).get("properties") or {}
+        if properties:
+            self.meta.locale = str(properties.get("locale") or "")
+            self.meta.time_zone = str(properties.get("timeZone") or "")
+
+    def live_settings(self) -> tuple[str | None, str | None]:
+        """(locale, time zone) as the spreadsheet has them now (reads the tab list if needed)."""
+        properties = self._fetch_metadata().get("properties") or {}
+        return properties.get("locale"), properties.get("timeZone")
 
     def _first_read(self) -> dict[str, Any]:
         """No state sheet or named range yet (a first run), or the tab is gone: look at the
@@ -244,6 +266,9 @@ class SheetsBackend(Backend):
             rows=rows,
             state=self._state,
             tab=self._title,
+            locale=self.meta.locale or None,
+            time_zone=self.meta.time_zone or None,
+            unsaved_meta=self.meta.to_rows() != self._stored_meta,
         )
 
     # -- recheck ---------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from typing import Any
 
 from syncer.columns import column_letter, find_column, input_fields, owned_headers, resolve_columns
 from syncer.config import TrackerConfig
+from syncer.dates import order_for_locale
 from syncer.emulator.core import Emulator
 from syncer.errors import HeaderError, SyncerError
 from syncer.google.auth import account_email, key_path, require_private, scopes_for
@@ -35,6 +36,7 @@ class Check:
     ok: bool
     message: str
     fix: str = ""
+    warn: bool = False  # ok, but worth a look: shown with its fix, the exit status stays 0
 
 
 def default_header() -> list[str]:
@@ -213,6 +215,7 @@ def doctor(config: TrackerConfig, *, emulator: Emulator | None = None) -> list[C
         checks.append(Check("access", False, str(error), fix))
         return checks
     checks.append(Check("access", True, f"read tab {data.tab!r}: {len(data.rows)} data rows"))
+    checks.append(settings_check(config, *backend.live_settings()))
     try:
         columns = resolve_columns(
             config.source, data.header, config.column_aliases, synced_before=bool(data.state.cells)
@@ -241,3 +244,26 @@ def doctor(config: TrackerConfig, *, emulator: Emulator | None = None) -> list[C
     else:
         checks.append(Check("config", True, f"drafts go to: {config.drafts}"))
     return checks
+
+
+def settings_check(config: TrackerConfig, locale: str | None, time_zone: str | None) -> Check:
+    """The spreadsheet's locale and time zone against the config: a warning when ``date_order``
+    reads text dates in another order than the one the locale's people type them in."""
+    sheet_order = order_for_locale(locale) if locale else None
+    zone = config.timezone or time_zone or "the machine's time zone"
+    where = "from the config" if config.timezone else "the spreadsheet's"
+    today = f'"today" is in {zone} ({where})'
+    if config.date_order is not None and sheet_order not in (None, config.date_order):
+        return Check(
+            "locale",
+            True,
+            f"date_order = {config.date_order.value} in the config, but the spreadsheet's locale "
+            f"{locale} reads typed dates as {sheet_order.value}: a text date like 03/04/2026 "
+            f"would be read in another order than a person typing it meant; {today}",
+            f"remove date_order (syncer then follows the locale) or set date_order = "
+            f'"{sheet_order.value}", or change the locale in File > Settings',
+            warn=True,
+        )
+    order = config.date_order or sheet_order
+    how = f"text dates read as {order.value}" if order else "text dates read as MDY (default)"
+    return Check("locale", True, f"locale {locale or 'unknown'}: {how}; {today}")

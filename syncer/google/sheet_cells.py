@@ -124,12 +124,16 @@ def rectangles(cells: Mapping[tuple[int, int], object]) -> list[Rectangle]:
 
 @dataclass
 class SheetMeta:
-    """What the state sheet remembers beside SyncState: the tab, its sheetId, the drafts Doc."""
+    """What the state sheet remembers beside SyncState: the tab, its sheetId, the drafts Doc,
+    and the spreadsheet's locale and time zone (read with the tab list, so a nightly run needs
+    no request of its own for them)."""
 
     sheet_id: int | None = None
     tab: str = ""
     doc_id: str = ""
     doc_digests: dict[str, str] = field(default_factory=dict)
+    locale: str = ""
+    time_zone: str = ""
 
     def to_rows(self) -> list[list[str]]:
         rows = []
@@ -139,6 +143,10 @@ class SheetMeta:
             rows.append([META, "tab", self.tab])
         if self.doc_id:
             rows.append([META, "doc_id", self.doc_id])
+        if self.locale:
+            rows.append([META, "locale", self.locale])
+        if self.time_zone:
+            rows.append([META, "time_zone", self.time_zone])
         for row_id, value in sorted(self.doc_digests.items()):
             rows.append([META, f"doc:{row_id}", value])
         return rows
@@ -157,6 +165,10 @@ class SheetMeta:
                 meta.tab = value
             elif name == "doc_id":
                 meta.doc_id = value
+            elif name == "locale":
+                meta.locale = value
+            elif name == "time_zone":
+                meta.time_zone = value
             elif name.startswith("doc:"):
                 meta.doc_digests[name[4:]] = value
         return meta
