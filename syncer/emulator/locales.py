@@ -22,7 +22,7 @@ malformed digit grouping ("1,2,3") all stay text.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 _EN_MONTHS = (
     "January",
@@ -99,36 +99,32 @@ class Locale:
         return f'#,##0{decimals} "{self.currency}"'
 
 
+_EN_US = Locale(
+    "en_US",
+    "MDY",
+    ("/",),
+    "m/d/yyyy",
+    "h:mm:ss am/pm",
+    ".",
+    ",",
+    (",",),
+    "$",
+    True,
+    _EN_MONTHS,
+    tuple(name[:3] for name in _EN_MONTHS),
+    twelve_hour=True,
+)
+
 LOCALES = {
-    "en_US": Locale(
-        "en_US",
-        "MDY",
-        ("/",),
-        "m/d/yyyy",
-        "h:mm:ss am/pm",
-        ".",
-        ",",
-        (",",),
-        "$",
-        True,
-        _EN_MONTHS,
-        tuple(name[:3] for name in _EN_MONTHS),
-        twelve_hour=True,
-    ),
-    "en_GB": Locale(
-        "en_GB",
-        "DMY",
-        ("/", "-"),  # gspread #18: "25-12-2012 converts to 25/12/2012" in a UK sheet
-        "dd/mm/yyyy",
-        "hh:mm:ss",
-        ".",
-        ",",
-        (",",),
-        "£",
-        True,
-        _EN_MONTHS,
-        tuple(name[:3] for name in _EN_MONTHS),
-        twelve_hour=True,
+    "en_US": _EN_US,
+    "en_GB": replace(
+        _EN_US,
+        code="en_GB",
+        order="DMY",
+        date_separators=("/", "-"),  # gspread #18: "25-12-2012 converts to 25/12/2012" (UK)
+        date_pattern="dd/mm/yyyy",
+        time_pattern="hh:mm:ss",
+        currency="£",
     ),
     "de_DE": Locale(
         "de_DE",
