@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import gspread
 import pytest
@@ -106,3 +107,19 @@ def test_the_spreadsheet_time_zone_decides_today_around_midnight_utc(
     assert result.failed is None, result.failed
     (row,) = result.rows
     assert (row.decision.due_on, row.decision.urgency.value) == (date(2026, 11, 27), urgency)
+
+
+def test_doctor_warns_when_the_config_date_order_contradicts_the_locale(
+    google: Google, server: str, tmp_path: Path
+) -> None:
+    url = person_types("en_GB", "Europe/London", TYPED["en_GB"])
+    config = tmp_path / "me.toml"
+    config.write_text('[defaults]\ndate_order = "MDY"\n', encoding="utf-8")
+    done = CliRunner().invoke(cli, ["doctor", url, "--config", str(config)])
+    assert done.exit_code == ExitCode.OK, done.output
+    assert "warn locale: date_order = MDY in the config, but the spreadsheet's locale en_GB" in (
+        done.output
+    )
+    assert 'fix: remove date_order (syncer then follows the locale) or set date_order = "DMY"' in (
+        done.output
+    )
