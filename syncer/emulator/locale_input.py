@@ -28,6 +28,7 @@ Moment = tuple[dt.date, dt.time | None]
 _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _TIME = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\s*([AaPp])\.?[Mm]\.?)?")
 _EXPONENT = r"(?:[eE][+-]?\d+)?"
+_ISO_DATE_TIME = re.compile(r"(\d{4}-\d{1,2}-\d{1,2})T(\d{1,2}:\d{2}(?::\d{2})?)")
 _DATE_AND_TIME = re.compile(r"(.+?)\s+(\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AaPp]\.?[Mm]\.?)?)")
 
 
@@ -148,7 +149,7 @@ def _date_with_pattern(
 ) -> tuple[dt.date, dt.time | None, str, str] | None:
     """(date, time or None, the date's pattern, the time's pattern) for a typed date."""
     date_text, clock = text, None
-    split = _DATE_AND_TIME.fullmatch(text)
+    split = _DATE_AND_TIME.fullmatch(text) or _ISO_DATE_TIME.fullmatch(text)
     if split:
         date_text, clock = split[1], _time_of_day(split[2], locale)
         if clock is None:
@@ -167,7 +168,7 @@ def _date_with_pattern(
 def _numeric_date(text: str, locale: Locale) -> tuple[dt.date, str] | None:
     for separator in locale.date_separators:
         parts = text.split(separator)
-        if len(parts) != 3 or not all(p.isdigit() for p in parts):
+        if len(parts) != 3 or not all(p.isascii() and p.isdigit() for p in parts):
             continue
         fields = dict(zip(locale.order, parts, strict=True))
         if len(fields["Y"]) != 4 or len(fields["M"]) > 2 or len(fields["D"]) > 2:

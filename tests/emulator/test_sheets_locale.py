@@ -8,8 +8,13 @@ from typing import Any
 
 import gspread
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from syncer.emulator import SheetsService
+from syncer.emulator.cells import format_number
+from syncer.emulator.locale_input import parse_user_entered
+from syncer.emulator.locales import LOCALES
 
 NOV_26_2026 = 46352  # the serial of 2026-11-26 (days since 1899-12-30)
 
@@ -289,3 +294,29 @@ def test_today_and_now_are_in_the_spreadsheet_time_zone(
     assert auckland.get("A1:B1")[0] == ["27/11/2026", "27/11/2026 12:30:00"]
     assert los_angeles.get("A1:B1")[0] == ["11/26/2026", "11/26/2026 15:30:00"]
     assert auckland.get("A1", value_render_option="UNFORMATTED_VALUE") == [[NOV_26_2026 + 1]]
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(max_size=24), code=st.sampled_from(sorted(LOCALES)))
+def test_any_typed_text_is_stored_as_something(text: str, code: str) -> None:
+    entered, number_format = parse_user_entered(text, LOCALES[code])
+    assert entered is None or len(entered) == 1
+    if number_format is not None:
+        assert entered is not None and "numberValue" in entered
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    day=st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(9999, 12, 31)),
+    code=st.sampled_from(sorted(LOCALES)),
+)
+def test_a_date_shown_in_the_locale_short_date_types_back_to_the_same_date(
+    day: dt.date, code: str
+) -> None:
+    locale = LOCALES[code]
+    serial = (day - dt.date(1899, 12, 30)).days
+    shown = format_number(serial, {"type": "DATE", "pattern": locale.date_pattern}, locale)
+    assert parse_user_entered(shown, locale) == (
+        {"numberValue": serial},
+        {"type": "DATE", "pattern": locale.date_pattern},
+    )
