@@ -16,7 +16,9 @@ formatting, e.g 1000.12", the format that shows the typed text itself.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from syncer.emulator.cells import compact_number, raw_value, serial_number
@@ -28,6 +30,7 @@ Moment = tuple[dt.date, dt.time | None]
 _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _TIME = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\s*([AaPp])\.?[Mm]\.?)?")
 _EXPONENT = r"(?:[eE][+-]?\d+)?"
+_DIGIT = re.compile(r"\d")
 _ISO_DATE_TIME = re.compile(r"(\d{4}-\d{1,2}-\d{1,2})T(\d{1,2}:\d{2}(?::\d{2})?)")
 _DATE_AND_TIME = re.compile(r"(.+?)\s+(\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AaPp]\.?[Mm]\.?)?)")
 
@@ -47,6 +50,8 @@ def parse_user_entered(value: Any, locale: Locale, plain_text: bool = False) -> 
     text = value.strip()
     if text.upper() in {"TRUE", "FALSE"}:
         return {"boolValue": text.upper() == "TRUE"}, None
+    if not _DIGIT.search(text):
+        return {"stringValue": value}, None  # every number, date and time has a digit
     number = parse_number(text, locale)
     if number is not None:
         return {"numberValue": compact_number(number)}, None
@@ -58,13 +63,43 @@ def parse_user_entered(value: Any, locale: Locale, plain_text: bool = False) -> 
     )
 
 
-def parse_number(text: str, locale: Locale) -> float | None:
-    """A plain number in the locale's digits: its decimal mark and well-formed grouping."""
+@dataclass(frozen=True)
+class _Grammar:
+    """A locale's typed forms, compiled once."""
+
+    number: re.Pattern[str]
+    month_names: dict[str, tuple[int, bool]]  # lowercased name -> (month, is the long name)
+    day_first: re.Pattern[str]  # "26 Nov 2026", "26. November 2026"
+    month_first: re.Pattern[str] | None  # "Nov 26, 2026" (English only)
+
+
+@functools.cache
+def _grammar(locale: Locale) -> _Grammar:
     decimal = re.escape(locale.decimal)
     groups = "|".join(re.escape(g) for g in locale.groups_typed)
     grouped = rf"\d{{1,3}}(?:(?:{groups})\d{{3}})+"
-    pattern = rf"[+-]?(?:(?:{grouped}|\d+)(?:{decimal}\d*)?|{decimal}\d+){_EXPONENT}"
-    if not re.fullmatch(pattern, text):
+    number = rf"[+-]?(?:(?:{grouped}|\d+)(?:{decimal}\d*)?|{decimal}\d+){_EXPONENT}"
+    names = _month_names(locale)
+    words = "|".join(re.escape(name) for name in sorted(names, key=len, reverse=True))
+    dot = re.escape(_day_dot(locale))
+    month_first = None
+    if locale.code.startswith("en_"):
+        month_first = re.compile(rf"({words}) (\d{{1,2}}),? (\d{{4}})", re.IGNORECASE)
+    return _Grammar(
+        re.compile(number),
+        names,
+        re.compile(rf"(\d{{1,2}}){dot} ({words}) (\d{{4}})", re.IGNORECASE),
+        month_first,
+    )
+
+
+def _day_dot(locale: Locale) -> str:
+    return "." if locale.code == "de_DE" else ""  # German writes the day "26. November 2026"
+
+
+def parse_number(text: str, locale: Locale) -> float | None:
+    """A plain number in the locale's digits: its decimal mark and well-formed grouping."""
+    if not _grammar(locale).number.fullmatch(text):
         return None
     plain = text
     for group in locale.groups_typed:
@@ -188,15 +223,10 @@ def _named_date(text: str, locale: Locale) -> tuple[dt.date, str] | None:
             return None
         day = _real_date(int(match[1]), int(match[2]), int(match[3]))
         return (day, 'yyyy"年"m"月"d"日"') if day else None
-    names = _month_names(locale)
-    month_words = "|".join(re.escape(name) for name in sorted(names, key=len, reverse=True))
-    dot = "." if locale.code == "de_DE" else ""  # "26. November 2026"
-    day_first = re.fullmatch(
-        rf"(\d{{1,2}}){re.escape(dot)} ({month_words}) (\d{{4}})", text, re.IGNORECASE
-    )
-    month_first = None
-    if locale.code.startswith("en_"):
-        month_first = re.fullmatch(rf"({month_words}) (\d{{1,2}}),? (\d{{4}})", text, re.IGNORECASE)
+    grammar = _grammar(locale)
+    names, dot = grammar.month_names, _day_dot(locale)
+    day_first = grammar.day_first.fullmatch(text)
+    month_first = grammar.month_first.fullmatch(text) if grammar.month_first else None
     if day_first:
         number, word, year = day_first[1], day_first[2], day_first[3]
     elif month_first:
