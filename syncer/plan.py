@@ -261,7 +261,7 @@ class Planner:
         placed = (sorted(columns.inputs.items()), sorted(columns.owned.items()))
         parts = (
             config.policy,
-            config.date_order,
+            config.reading_order,
             sorted(config.stage_aliases.items()),
             sorted((k, tuple(v)) for k, v in config.column_aliases.items()),
             config.candidate_name,
