@@ -1,5 +1,5 @@
-"""An in-memory emulator of the Google Sheets v4, Drive v3 and Docs v1 APIs and the OAuth token
-endpoint, for tests, benchmarks and demos (``syncer emulator serve``)."""
+"""An in-memory emulator of the Google Sheets v4, Drive v3, Docs v1 and Gmail v1 APIs and the
+OAuth token endpoint, for tests, benchmarks and demos (``syncer emulator serve``)."""
 
 from __future__ import annotations
 
@@ -33,11 +33,13 @@ def install_all(emulator: Emulator) -> Emulator:
     DiscoveryValidator ``.install``), as tests choose them.
     """
     from syncer.emulator.docs import DocsService
+    from syncer.emulator.gmail import GmailService
     from syncer.emulator.oauth import OAuthService
 
     SheetsService.install(emulator)
     DocsService.install(emulator)
-    OAuthService.install(emulator)
+    oauth = OAuthService.install(emulator)
+    GmailService.install(emulator, scopes_of=oauth.scopes_of)
     return emulator
 
 

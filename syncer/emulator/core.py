@@ -16,12 +16,13 @@ from typing import Any
 
 #: The Google hosts syncer and gspread talk to. On the loopback server they all collapse onto one
 #: host and are told apart by path prefix (/v4/spreadsheets, /drive/v3, /upload/drive/v3,
-#: /v1/documents, /token).
+#: /v1/documents, /gmail/v1, /token).
 GOOGLE_HOSTS = (
     "sheets.googleapis.com",
     "www.googleapis.com",
     "docs.googleapis.com",
     "oauth2.googleapis.com",
+    "gmail.googleapis.com",
 )
 
 

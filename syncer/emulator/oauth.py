@@ -277,6 +277,12 @@ class OAuthService:
         scheme, _, token = header.partition(" ")
         return token.strip() if scheme.lower() == "bearer" else ""
 
+    def scopes_of(self, request: Request) -> frozenset[str]:
+        """The scopes the request's bearer token was granted (none for an unknown token)."""
+        token = self._bearer(request)
+        found = self.tokens.get(token) if token else None
+        return found.scopes if found is not None else frozenset()
+
     def identify(self, request: Request) -> Identity:
         token = self._bearer(request)
         found = self.tokens.get(token) if token else None
