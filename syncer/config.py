@@ -51,6 +51,10 @@ class TrackerConfig:
     candidate_name: str | None = None
     templates: Path | None = None
     drafts: str = "column"
+    #: drafts = "gmail": reply in the latest thread with the contact (needs gmail.metadata).
+    gmail_threads: bool = False
+    #: Notice replies and sent drafts in Gmail; propose them in Why (needs gmail.metadata).
+    inbox: bool = False
     credentials: Path | None = None
     oauth_client: Path | None = None
     policy: Policy = field(default_factory=Policy)
@@ -179,6 +183,8 @@ def tracker_config(
         candidate_name=merged.get("candidate_name"),
         templates=_resolve_path(merged.get("templates"), base),
         drafts=merged.get("drafts", "column"),
+        gmail_threads=bool(merged.get("gmail_threads", False)),
+        inbox=bool(merged.get("inbox", False)),
         credentials=_resolve_path(merged.get("credentials"), base),
         oauth_client=_resolve_path(merged.get("oauth_client"), base),
         policy=Policy().updated(merged["policy"]),

@@ -35,11 +35,20 @@ from syncer.incremental import (
     row_texts,
     settings_key,
 )
-from syncer.model import ACTION_LABELS, Action, Application, CellValue, Decision, Urgency
+from syncer.mail import Contact, EmailDraft
+from syncer.model import (
+    ACTION_LABELS,
+    Action,
+    Application,
+    CellValue,
+    Channel,
+    Decision,
+    Urgency,
+)
 from syncer.parse import RowParser, text_value
 from syncer.resources import templates_dir
 from syncer.results import RowResult
-from syncer.rules import decide, invalid
+from syncer.rules import decide, invalid, latest
 
 #: The digest memo keeps texts up to this long (not drafts), and at most this many of them.
 DIGEST_MEMO_MAX_CHARS = 200
@@ -66,6 +75,10 @@ class TrackerPlan:
     changed_rows: int = 0
     #: drafts = "doc": row id -> (section heading, draft text) to publish in the linked Doc.
     doc_drafts: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: drafts = "gmail": row id -> the e-mail to keep in the person's Gmail drafts.
+    gmail_drafts: dict[str, EmailDraft] = field(default_factory=dict)
+    #: inbox: row id -> its contact, whose replies syncer looks for.
+    gmail_contacts: dict[str, Contact] = field(default_factory=dict)
 
     @property
     def new_columns(self) -> tuple[str, ...]:
@@ -131,6 +144,7 @@ class Planner:
         self.draft_until = today + timedelta(days=config.policy.draft_window_days)
         self.drafts = drafts and config.drafts != "off"
         self.in_doc = config.drafts == "doc"
+        self.in_gmail = config.drafts == "gmail"
         self.renderer = renderer or DraftRenderer(
             config.templates, candidate_name=config.candidate_name, max_chars=cell_limit
         )
@@ -155,7 +169,12 @@ class Planner:
                 self._digests[text] = known
         return known
 
-    def plan(self, data: SheetData, doc_links: Mapping[str, str] | None = None) -> TrackerPlan:
+    def plan(
+        self,
+        data: SheetData,
+        doc_links: Mapping[str, str] | None = None,
+        why_notes: Mapping[str, str] | None = None,
+    ) -> TrackerPlan:
         """The plan for ``data``.
 
         With drafts in a Doc, the Draft cell holds the link to the row's section: plan once
@@ -163,9 +182,14 @@ class Planner:
         publish), publish, then plan again with the links the Doc returned.
         """
         with collector_paused():
-            return self._plan(data, doc_links)
+            return self._plan(data, doc_links, why_notes)
 
-    def _plan(self, data: SheetData, doc_links: Mapping[str, str] | None) -> TrackerPlan:
+    def _plan(
+        self,
+        data: SheetData,
+        doc_links: Mapping[str, str] | None,
+        why_notes: Mapping[str, str] | None,
+    ) -> TrackerPlan:
         columns = resolve_columns(
             data.source,
             data.header,
@@ -182,8 +206,9 @@ class Planner:
         result.state.data_rows = 0
         taken: set[str] = set()
         id_index = columns.owned["row_id"]
-        # Drafts in a Doc are planned twice (before and after publishing): always in full.
-        remember = not self.in_doc
+        # Drafts in a Doc or Gmail, and the inbox, are planned twice (before and after
+        # publishing): always in full.
+        remember = not (self.in_doc or self.in_gmail or self.config.inbox)
         settings = self._settings(columns) if remember else ""
         skip = remember and self.incremental
         previous = data.state.cells
@@ -224,15 +249,15 @@ class Planner:
                     )
                 row_id = new_row_id(sheet_row, app, taken)
             taken.add(row_id)
+            if self.config.inbox and app.contact_email:
+                since = latest(app.last_contact_on, app.last_response_on)
+                result.gmail_contacts[row_id] = Contact(app.contact_email, since)
             decision, wanted, draft = self._wanted(app, decision)
-            if self.in_doc and "draft" in wanted:
-                if draft:
-                    heading = " — ".join(part for part in (app.company, app.position) if part)
-                    result.doc_drafts[row_id] = (heading or f"Row {sheet_row}", draft)
-                if doc_links is None:
-                    del wanted["draft"]
-                else:
-                    wanted["draft"] = doc_links.get(row_id) if draft else None
+            self._route_draft(result, app, decision, row_id, sheet_row, wanted, draft, doc_links)
+            if why_notes and row_id in why_notes:
+                why = f"{wanted['why']}; {why_notes[row_id]}"
+                wanted["why"] = why
+                decision = Decision(decision.action, decision.due_on, decision.urgency, why)
             settled = self._diff_row(result, data, cells, sheet_row, row_id, current_id, wanted)
             if remember and settled is not None and decision.urgency is not Urgency.INVALID:
                 day = replan_on(app, decision, self.today, self.config.policy, daily=self._daily)
@@ -308,6 +333,42 @@ class Planner:
             )
 
         return settled
+
+    def _route_draft(
+        self,
+        result: TrackerPlan,
+        app: Application,
+        decision: Decision,
+        row_id: str,
+        sheet_row: int,
+        wanted: dict[str, CellValue],
+        draft: str,
+        links: Mapping[str, str] | None,
+    ) -> None:
+        """Drafts that go elsewhere (a Doc; Gmail for e-mail rows): the first plan (no
+        ``links``) leaves the Draft column as it is and says what to publish; the second puts
+        the published draft's link there (none when it has no draft now)."""
+        if "draft" not in wanted:
+            return
+        channel = app.preferred_channel or Channel.EMAIL
+        if self.in_doc:
+            if draft:
+                heading = " — ".join(part for part in (app.company, app.position) if part)
+                result.doc_drafts[row_id] = (heading or f"Row {sheet_row}", draft)
+        elif self.in_gmail and channel is Channel.EMAIL:
+            if draft:
+                result.gmail_drafts[row_id] = EmailDraft.from_text(
+                    app.contact_email or "",
+                    draft,
+                    action=decision.action.value if decision.action else "",
+                    follow_ups_sent=app.follow_ups_sent,
+                )
+        else:
+            return
+        if links is None:
+            del wanted["draft"]
+        else:
+            wanted["draft"] = links.get(row_id) if draft else None
 
     def _wanted(
         self, app: Application, decision: Decision

@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from syncer.backends.base import Backend, CellUpdate, SheetData
 from syncer.config import TrackerConfig, is_local_source
@@ -19,6 +20,9 @@ from syncer.errors import SyncerError, TrackerError
 from syncer.gcpause import collector_paused
 from syncer.plan import Planner, TrackerPlan, without_unwritten
 from syncer.results import TrackerResult
+
+if TYPE_CHECKING:
+    from syncer.google.gmail import GmailDrafts, GmailOutcome
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +44,7 @@ class RunOptions:
 
 
 BackendOpener = Callable[[TrackerConfig], Backend]
+MailboxOpener = Callable[[TrackerConfig], "GmailDrafts"]
 
 
 def open_backend(config: TrackerConfig) -> Backend:
@@ -107,6 +112,20 @@ def publish_doc(
     return links, kept
 
 
+def sync_gmail(
+    gmail: GmailDrafts, backend: Backend, config: TrackerConfig, data: SheetData, plan: TrackerPlan
+) -> GmailOutcome:
+    """Publish the plan's e-mail drafts in the person's Gmail. Drafts a run created are
+    remembered in the tracker at once, so a run that dies before its own write never leaves a
+    second draft for the same row."""
+    from syncer.google.gmail import publish_gmail, remember_drafts
+
+    outcome = publish_gmail(gmail, config, data.state, plan)
+    if outcome.created:
+        backend.write([], [], remember_drafts(data.state, outcome))
+    return outcome
+
+
 def edited_during_run(data: SheetData, update: CellUpdate) -> str:
     return (
         f"{data.source} row {update.row}, column {update.column}: the row or cell changed while "
@@ -114,19 +133,26 @@ def edited_during_run(data: SheetData, update: CellUpdate) -> str:
     )
 
 
+def open_mailbox(config: TrackerConfig) -> GmailDrafts:
+    from syncer.google.gmail import open_gmail
+
+    return open_gmail(config)
+
+
 def sync_tracker(
     config: TrackerConfig,
     options: RunOptions,
     *,
     opener: BackendOpener = open_backend,
+    mailbox: MailboxOpener = open_mailbox,
 ) -> tuple[TrackerResult, TrackerPlan | None]:
     """Sync one tracker. Never raises for a tracker problem: the result says it failed."""
     with collector_paused():
-        return _sync_tracker(config, options, opener)
+        return _sync_tracker(config, options, opener, mailbox)
 
 
 def _sync_tracker(
-    config: TrackerConfig, options: RunOptions, opener: BackendOpener
+    config: TrackerConfig, options: RunOptions, opener: BackendOpener, mailbox: MailboxOpener
 ) -> tuple[TrackerResult, TrackerPlan | None]:
     result = TrackerResult(source=config.source, client=config.name, dry_run=options.dry_run)
     try:
@@ -152,10 +178,23 @@ def _sync_tracker(
         held = None if options.force else guard(plan, data.state.data_rows, bool(data.state.cells))
         if held:
             raise TrackerError(config.source, held)
+        gmail: GmailOutcome | None = None
         if planner.in_doc:
             links, kept_in_doc = publish_doc(backend, config, data, plan)
             plan = planner.plan(data, doc_links=links)
             plan.conflicts.extend(kept_in_doc)
+            result.conflicts = plan.conflicts
+        elif planner.in_gmail or config.inbox:
+            from syncer.google.gmail import remember_drafts
+
+            gmail = sync_gmail(mailbox(config), backend, config, data, plan)
+            mail_links = gmail.links if planner.in_gmail else None
+            plan = planner.plan(data, doc_links=mail_links, why_notes=gmail.why_notes())
+            plan.conflicts.extend(gmail.notices)
+            plan.state = remember_drafts(plan.state, gmail)
+            result.rows = plan.rows
+            if link is not None:
+                result.rows = [replace(row, link=link(row.row)) for row in plan.rows]
             result.conflicts = plan.conflicts
         updates: Sequence[CellUpdate] = plan.updates
         if updates or plan.new_columns:
@@ -166,13 +205,8 @@ def _sync_tracker(
             dropped = [update for update in plan.updates if id(update) not in kept]
         state = without_unwritten(plan.state, data.state, dropped)
         result.conflicts = [*plan.conflicts, *(edited_during_run(data, u) for u in dropped)]
-        if (
-            updates
-            or plan.new_columns
-            or state != data.state
-            or planner.in_doc
-            or data.unsaved_meta
-        ):
+        external = planner.in_doc or gmail is not None
+        if updates or plan.new_columns or state != data.state or external or data.unsaved_meta:
             backend.write(updates, plan.new_columns, state)
         result.cells_written = len(updates)
         return result, plan

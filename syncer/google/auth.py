@@ -23,13 +23,15 @@ from google.auth.transport import Request
 from google.oauth2 import credentials as user_credentials
 from google.oauth2 import service_account
 
-from syncer.config import TrackerConfig
+from syncer.config import TrackerConfig, is_local_source
 from syncer.errors import TrackerError
 
 SCOPE_PREFIX = "https://www.googleapis.com/auth/"
 SHEETS_SCOPE = SCOPE_PREFIX + "spreadsheets"
 DOCS_SCOPE = SCOPE_PREFIX + "documents"
 DRIVE_FILE_SCOPE = SCOPE_PREFIX + "drive.file"
+GMAIL_COMPOSE_SCOPE = SCOPE_PREFIX + "gmail.compose"
+GMAIL_METADATA_SCOPE = SCOPE_PREFIX + "gmail.metadata"
 KEY_ENV = "GOOGLE_APPLICATION_CREDENTIALS"
 TOKEN_SUFFIX = ".token.json"
 
@@ -39,10 +41,17 @@ class CredentialsError(TrackerError):
 
 
 def scopes_for(config: TrackerConfig) -> tuple[str, ...]:
-    """The scopes one tracker needs: Sheets; Docs and drive.file only for drafts in a Doc."""
+    """The scopes one tracker needs: Sheets (for a Sheets tracker); Docs and drive.file only for
+    drafts in a Doc; gmail.compose for drafts in Gmail, plus gmail.metadata only when threads or
+    the inbox are read."""
+    scopes: list[str] = [] if is_local_source(config.source) else [SHEETS_SCOPE]
     if config.drafts == "doc":
-        return (SHEETS_SCOPE, DOCS_SCOPE, DRIVE_FILE_SCOPE)
-    return (SHEETS_SCOPE,)
+        scopes += (DOCS_SCOPE, DRIVE_FILE_SCOPE)
+    if config.drafts == "gmail" or config.inbox:
+        scopes.append(GMAIL_COMPOSE_SCOPE)
+        if config.gmail_threads or config.inbox:
+            scopes.append(GMAIL_METADATA_SCOPE)
+    return tuple(scopes)
 
 
 def key_path(config: TrackerConfig) -> Path | None:
