@@ -251,3 +251,29 @@ def test_a_service_account_is_refused_with_what_to_do(mail: Mail, tmp_path: Path
     result = mail.sync(config)
     assert result.failed and "oauth_client" in result.failed and "service account" in result.failed
     assert not mail.gmail_calls()
+
+
+def test_drafts_in_gmail_through_the_cli_and_the_loopback_server(
+    mail: Mail, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from syncer.cli import cli
+    from syncer.emulator.server import running
+
+    mail.sign_in(GMAIL_COMPOSE_SCOPE, GMAIL_METADATA_SCOPE)
+    config = tmp_path / "me.toml"
+    config.write_text(
+        '[defaults]\ndrafts = "gmail"\ninbox = true\noauth_client = "client_secret.json"\n'
+        'candidate_name = "Jo Seeker"\n\n[[trackers]]\nsource = "tracker.csv"\n',
+        encoding="utf-8",
+    )
+    with running(mail.emulator) as base_url:
+        monkeypatch.setenv("SYNCER_GOOGLE_ENDPOINT", base_url)
+        done = CliRunner().invoke(
+            cli, ["sync", "--config", str(config), "--today", "2026-11-26", "--json"]
+        )
+    assert done.exit_code == 0, done.output
+    assert len(mail.drafts()) == 2
+    assert [e["status"] for e in mail.emulator.log if e["path"] == "/token"] == [200]
+    assert mail.column("Draft")[0].startswith("https://mail.google.com/mail/u/0/#drafts?compose=")
