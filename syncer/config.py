@@ -55,6 +55,8 @@ class TrackerConfig:
     gmail_threads: bool = False
     #: Notice replies and sent drafts in Gmail; propose them in Why (needs gmail.metadata).
     inbox: bool = False
+    #: With inbox: a message from anyone at the contact's e-mail domain counts as a reply.
+    inbox_domain: bool = False
     credentials: Path | None = None
     oauth_client: Path | None = None
     policy: Policy = field(default_factory=Policy)
@@ -185,6 +187,7 @@ def tracker_config(
         drafts=merged.get("drafts", "column"),
         gmail_threads=bool(merged.get("gmail_threads", False)),
         inbox=bool(merged.get("inbox", False)),
+        inbox_domain=bool(merged.get("inbox_domain", False)),
         credentials=_resolve_path(merged.get("credentials"), base),
         oauth_client=_resolve_path(merged.get("oauth_client"), base),
         policy=Policy().updated(merged["policy"]),

@@ -127,6 +127,7 @@ class GmailDrafts:
         *,
         threads: bool = False,
         contacts: Mapping[str, Contact] | None = None,
+        by_domain: bool = False,
     ) -> GmailOutcome:
         outcome = GmailOutcome()
         live = dict(self._live_drafts())
@@ -143,7 +144,7 @@ class GmailDrafts:
                 self._call("DELETE", f"/drafts/{known.draft_id}")  # no longer due, still syncer's
             outcome.remembered[row_id] = None
         if contacts and self.metadata:
-            self._replies(contacts, outcome)
+            self._replies(contacts, outcome, by_domain)
         return outcome
 
     # --- one row ------------------------------------------------------------------------------
@@ -297,17 +298,28 @@ class GmailDrafts:
                 return seen
         return None
 
-    def _replies(self, contacts: Mapping[str, Contact], outcome: GmailOutcome) -> None:
+    def _replies(
+        self, contacts: Mapping[str, Contact], outcome: GmailOutcome, by_domain: bool
+    ) -> None:
+        """The newest message from each row's contact (or, ``by_domain``, from anyone at the
+        contact's e-mail domain) newer than the row's last exchange, as a proposal."""
         for row_id, contact in contacts.items():
             address = contact.email.lower()
+            domain = "@" + address.rpartition("@")[2]
+
             newest = next(
-                (s for s in self.seen() if not s.sent and s.sender == address),
+                (
+                    s
+                    for s in self.seen()
+                    if not s.sent
+                    and (s.sender == address or (by_domain and s.sender.endswith(domain)))
+                ),
                 None,
             )
             if newest is not None and (contact.since is None or newest.day > contact.since):
                 day = newest.day.isoformat()
                 outcome.proposals.setdefault(row_id, []).append(
-                    f"Reply from {contact.email} on {day}: set Last Response to {day}?"
+                    f"Reply from {newest.sender} on {day}: set Last Response to {day}?"
                 )
 
     # --- HTTP ---------------------------------------------------------------------------------
@@ -404,6 +416,7 @@ def publish_gmail(
         remembered if config.drafts == "gmail" else {},
         threads=config.gmail_threads,
         contacts=plan.gmail_contacts,
+        by_domain=config.inbox_domain,
     )
 
 

@@ -277,3 +277,18 @@ def test_drafts_in_gmail_through_the_cli_and_the_loopback_server(
     assert len(mail.drafts()) == 2
     assert [e["status"] for e in mail.emulator.log if e["path"] == "/token"] == [200]
     assert mail.column("Draft")[0].startswith("https://mail.google.com/mail/u/0/#drafts?compose=")
+
+
+def test_with_inbox_domain_a_colleague_of_the_contact_counts_as_a_reply(mail: Mail) -> None:
+    mail.sign_in(GMAIL_COMPOSE_SCOPE, GMAIL_METADATA_SCOPE)
+    mail.gmail.add_message(
+        EMAIL,
+        sender="Pat Recruiter <pat@acme.example>",
+        to=EMAIL,
+        subject="Scheduling",
+        sent_at=datetime(2026, 11, 25, 15, tzinfo=UTC).timestamp(),
+    )
+    mail.sync(mail.config(inbox=True))
+    assert "Reply from" not in mail.column("Why")[0]
+    mail.sync(mail.config(inbox=True, inbox_domain=True))
+    assert "Reply from pat@acme.example on 2026-11-25" in mail.column("Why")[0]
