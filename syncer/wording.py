@@ -47,7 +47,8 @@ SUBJECTS = _words(
 FINITE_VERBS = _words(
     """is are was were has have had will would can could should did does mentioned said says
     told asked talked explained described wants wanted needs needed thinks thought seemed seems
-    loves loved liked enjoyed grew studied went spoke knows knew works worked lives lived"""
+    loves loved liked enjoyed grew studied went spoke knows knew works worked lives lived go goes
+    support supports attend attended played"""
 )
 
 #: A first word that makes a fragment without a subject when a function word follows it.
@@ -56,6 +57,15 @@ FRAGMENT_VERBS = _words(
     lived managed ran shipped designed delivered migrated reduced cut won wrote made took taught
     have has had am was were love loved like liked enjoy enjoyed know knew met moved played
     volunteered completed finished earned hold held speak"""
+)
+
+#: Words that may follow a fragment's verb besides function words ("Grew up in Hull").
+_PARTICLES = _words("up out as together")
+
+#: Words that start a phrase even when a verb follows ("how the team is structured").
+_PHRASE_STARTS = _words(
+    """how what why when where whether which who whom if that about on in at of for to with from
+    by into over under after before during between through"""
 )
 
 #: Closed-class words: lowered at the start of a phrase, and they never start a name.
@@ -122,13 +132,13 @@ class Item:
 def items(value: str | None) -> list[Item]:
     """The pieces of a cell: split at new lines and semicolons, and at commas of a plain list."""
     pieces: list[Item] = []
-    for raw in _ITEM_BREAK.split(value or ""):
+    for raw in _ITEM_BREAK.split(_unshout_entry(value or "")):
         text = _SPACES.sub(" ", _BULLET.sub("", raw)).strip()
         mark = "!" if text.rstrip(" .").endswith("!") else "?" if text.endswith("?") else ""
         text = text.rstrip(_CLOSING + " ")
         if not text:
             continue
-        text = _unshout(text)
+        text = _unshout_runs(text)
         kind = _kind(text)
         if kind is Kind.PHRASE:
             pieces += [Item(part, kind, mark) for part in _comma_list(text)]
@@ -210,11 +220,13 @@ def _kind(text: str) -> Kind:
     if first in SUBJECTS and not text.startswith("IT "):
         return Kind.SENTENCE
     second = words[1] if len(words) > 1 else ""
-    if first in FRAGMENT_VERBS and (second in FUNCTION_WORDS or second in SUBJECTS):
+    if first in FRAGMENT_VERBS and (
+        second in FUNCTION_WORDS or second in SUBJECTS or second in _PARTICLES
+    ):
         return Kind.FRAGMENT
     if first == "both" and (second in FRAGMENT_VERBS or second in FINITE_VERBS):
         return Kind.FRAGMENT
-    if first not in FUNCTION_WORDS and any(word in FINITE_VERBS for word in words[1:4]):
+    if first not in _PHRASE_STARTS and any(word in FINITE_VERBS for word in words[1:4]):
         return Kind.SENTENCE
     return Kind.PHRASE
 
@@ -238,7 +250,15 @@ def _comma_list(text: str) -> list[str]:
         words = part.lower().split()
         if words[0] in _LIST_BREAKERS or any(word in ("and", "or") for word in words):
             return [text]
+    named = [_starts_with_a_name(part) for part in parts]
+    if any(named) and not all(named):  # "a mutual friend, Priya from Monzo": one thing, not two
+        return [text]
     return parts
+
+
+def _starts_with_a_name(text: str) -> bool:
+    word = text.split()[0]
+    return word[:1].isupper() and not _is_common(word)
 
 
 def _is_acronym(word: str) -> bool:
@@ -264,14 +284,18 @@ def _lower_word(word: str) -> str:
     return lowered
 
 
-def _unshout(text: str) -> str:
-    """Lower shouted capitals: the whole item, or a run of two or more long capitalised words."""
+def _unshout_entry(text: str) -> str:
+    """Lower a cell typed wholly in capitals (two words or more, not all acronyms)."""
+    words = text.split()
+    shouted = [word for word in words if _is_capitals(word) and not _is_acronym(word)]
+    if len(words) < 2 or not shouted or any(ch.islower() for ch in text):
+        return text
+    return re.sub(r"\S+", lambda match: _lower_word(match.group()), text)
+
+
+def _unshout_runs(text: str) -> str:
+    """Lower a run of two or more long capitalised words inside mixed text."""
     words = text.split(" ")
-    letters = [ch for ch in text if ch.isalpha()]
-    shouted = [w for w in words if _is_capitals(w) and not _is_acronym(w)]
-    wordy = [word for word in words if any(ch.isalpha() for ch in word)]
-    if len(wordy) >= 2 and all(ch.isupper() for ch in letters if ch.isascii()) and shouted:
-        return " ".join(_lower_word(word) for word in words)
     out = list(words)
     run: list[int] = []
     for index, word in enumerate([*words, ""]):
@@ -305,10 +329,9 @@ def _lower_first(text: str) -> str:
     word = match.group()
     if word[0].isupper() and word[1:].islower() and word != "I" and _is_common(word):
         return word.lower() + text[match.end() :]
-    if word in {"We", "They", "He", "She", "You", "It", "There"} or (
-        word[:1].isupper() and word[1:].islower() and word.lower() in SUBJECTS
-    ):
-        return word.lower() + text[match.end() :]
+    lowered = word.lower().replace("’", "'")
+    if word[1:].islower() and lowered in SUBJECTS and not lowered.startswith("i'"):
+        return lowered + text[match.end() :]
     return text
 
 
