@@ -48,7 +48,7 @@ FINITE_VERBS = _words(
     """is are was were has have had will would can could should did does mentioned said says
     told asked talked explained described wants wanted needs needed thinks thought seemed seems
     loves loved liked enjoyed grew studied went spoke knows knew works worked lives lived go goes
-    support supports attend attended played"""
+    attend attended played"""
 )
 
 #: A first word that makes a fragment without a subject when a function word follows it.

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -232,3 +233,21 @@ def entries(draw: st.DrawFn) -> str:
 @given(typed=entries(), field=st.sampled_from(list(QUOTED_IN)))
 def test_generated_entries_read_naturally_in_every_draft(typed: str, field: str) -> None:
     check_entry(field, typed)
+
+
+def test_the_readme_examples_are_what_the_thank_you_says() -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    table = readme.split("| you typed | the thank-you email says |", 1)[1].split("\n\n", 1)[0]
+    rows = re.findall(r"^\| `([^`]+)`(?: \(([^)]+)\))? \| (.+) \|$", table, re.M)
+    fields = {
+        "Personal Connection": "personal_connection",
+        "Forgot To Mention": "forgot_to_mention",
+    }
+
+    assert len(rows) >= 5
+    for typed, header, says in rows:
+        field = fields.get(header, "topics_discussed")
+        thank_you = dict(drafts_with(field, typed))[
+            (Action.SEND_THANK_YOU, Stage.INTERVIEWED, Channel.EMAIL, None)
+        ]
+        assert says in thank_you, (typed, thank_you)
