@@ -18,6 +18,9 @@ def _row(stage: Stage, **fields: object) -> Application:
     return Application(company="Fabrikam", position="Analyst", stage=stage, **fields)  # type: ignore[arg-type]
 
 
+#: Interviewed, thank-you sent: a follow-up comes next.
+THANKED = _row(Stage.INTERVIEWED, interview_on=D("2026-11-02"), thank_you_sent_on=D("2026-11-03"))
+
 #: Each scenario: a row whose action stays the same a day before, on and a day after its due date.
 SCENARIOS: dict[str, tuple[Action, Application]] = {
     "prepare": (
@@ -29,18 +32,10 @@ SCENARIOS: dict[str, tuple[Action, Application]] = {
         Action.FOLLOW_UP,
         _row(Stage.APPLIED, applied_on=D("2026-12-01")),
     ),
-    "follow up after the interview": (
-        Action.FOLLOW_UP,
-        _row(Stage.INTERVIEWED, interview_on=D("2026-11-02"), thank_you_sent_on=D("2026-11-03")),
-    ),
+    "follow up after the interview": (Action.FOLLOW_UP, THANKED),
     "follow up after the expected decision": (
         Action.FOLLOW_UP,
-        _row(
-            Stage.INTERVIEWED,
-            interview_on=D("2026-11-02"),
-            thank_you_sent_on=D("2026-11-03"),
-            decision_expected_on=D("2026-11-20"),
-        ),
+        replace(THANKED, decision_expected_on=D("2026-11-20")),
     ),
     "check in while negotiating": (
         Action.FOLLOW_UP,
@@ -50,15 +45,7 @@ SCENARIOS: dict[str, tuple[Action, Application]] = {
         Action.CLOSE_OUT,
         _row(Stage.APPLIED, applied_on=D("2026-11-02"), follow_ups_sent=2),
     ),
-    "close out after the interview": (
-        Action.CLOSE_OUT,
-        _row(
-            Stage.INTERVIEWED,
-            interview_on=D("2026-11-02"),
-            thank_you_sent_on=D("2026-11-03"),
-            follow_ups_sent=3,
-        ),
-    ),
+    "close out after the interview": (Action.CLOSE_OUT, replace(THANKED, follow_ups_sent=3)),
     "offer": (Action.RESPOND_TO_OFFER, _row(Stage.OFFER, offer_received_on=D("2026-12-01"))),
     "offer with an early deadline": (
         Action.RESPOND_TO_OFFER,
