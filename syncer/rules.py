@@ -99,10 +99,12 @@ def _after_interview(
 ) -> Plan:
     if app.thank_you_sent_on is None and today <= interview_on + days(policy.thank_you_window_days):
         due = interview_on + days(policy.thank_you_due_days)
-        why = f"Interviewed on {_fmt(interview_on)}: send a thank-you within 24 hours"
-        if due < today:
-            why = f"Interviewed on {_fmt(interview_on)}: send a thank-you now (late beats never)"
-        return Plan(Action.SEND_THANK_YOU, due, why)
+        return Plan(
+            Action.SEND_THANK_YOU,
+            due,
+            f"Interviewed on {_fmt(interview_on)}: send a thank-you within 24 hours",
+            f"Interviewed on {_fmt(interview_on)}: send a thank-you now",
+        )
     base = latest(interview_on, app.last_contact_on, app.last_response_on)
     assert base is not None
     earliest = base + days(policy.follow_up_after_interview_days)

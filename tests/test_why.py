@@ -123,7 +123,7 @@ def test_a_late_thank_you_is_still_asked_for() -> None:
     late = decide(row, D("2026-12-11"))
 
     assert late.action is Action.SEND_THANK_YOU
-    assert late.why == "Interviewed on 2026-12-08: send a thank-you now (late beats never)"
+    assert late.why == "Interviewed on 2026-12-08: send a thank-you now"
 
 
 def test_an_overdue_follow_up_after_the_expected_decision_says_to_follow_up() -> None:
