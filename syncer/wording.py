@@ -89,7 +89,11 @@ COMMON_WORDS = _words(
     leadership management mentoring mentorship feedback goals priorities challenges lessons
     ideas questions concerns expectations benefits equity options timeline timelines next
     upcoming latest big small early late long short high low full part daily weekly annual
-    internal external global public private cloud machine deep real live test unit end"""
+    internal external global public private cloud machine deep real live test unit end retail
+    healthcare health manufacturing software aviation hospitality sport sports education energy
+    media fintech insurance banking consulting logistics gaming telecoms government charity
+    nonprofit pharma biotech automotive construction legal property publishing fashion food
+    tourism outdoor import export defence defense agriculture transport utilities toys games"""
 )
 
 #: Endings of common English nouns and adjectives (a capitalised first word with one is lowered).

@@ -251,3 +251,22 @@ def test_the_readme_examples_are_what_the_thank_you_says() -> None:
             (Action.SEND_THANK_YOU, Stage.INTERVIEWED, Channel.EMAIL, None)
         ]
         assert says in thank_you, (typed, thank_you)
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"), [("Healthcare", "healthcare"), ("NHS trusts", "NHS trusts")]
+)
+def test_the_checklist_sets_the_industry_into_its_sentence(typed: str, said: str) -> None:
+    app = Application(
+        company="Contoso",
+        position="Product Manager",
+        stage=Stage.INTERVIEW_SCHEDULED,
+        interview_on=date(2026, 12, 10),
+        industry=typed,
+    )
+    draft = RENDERER.render(
+        app, Decision(Action.PREPARE_INTERVIEW, TODAY, Urgency.TODAY, ""), TODAY
+    )
+
+    assert draft is not None
+    assert f", plus recent news in {said}.\n" in draft.text
