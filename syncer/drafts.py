@@ -32,6 +32,7 @@ from jinja2 import (
 from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
 
+from syncer import wording
 from syncer.backends.base import GOOGLE_CELL_LIMIT
 from syncer.errors import SyncerError
 from syncer.model import Action, Application, Channel, Decision, OfferDecision
@@ -112,11 +113,6 @@ def clock(value: datetime | None) -> str:
     return f"{hour}:{value.minute:02d} {'am' if value.hour < 12 else 'pm'}"
 
 
-def phrase(value: str | None) -> str:
-    """A cell's text ready to sit inside a sentence: trimmed, without a closing full stop."""
-    return (value or "").strip().rstrip(".;,").rstrip()
-
-
 def _text(value: str | None) -> str:
     return (value or "").strip()
 
@@ -168,8 +164,19 @@ def _new_environment(folder: str | None, ours: Traversable) -> SandboxedEnvironm
         lstrip_blocks=True,
         auto_reload=True,
     )
-    environment.filters.update(long_date=long_date, clock=clock, phrase=phrase)
+    environment.filters.update(long_date=long_date, clock=clock)
+    _add_wording_filters(environment)
     return environment
+
+
+def _add_wording_filters(environment: SandboxedEnvironment) -> None:
+    """The filters that set a person's free text into a sentence (see syncer/wording.py)."""
+    environment.filters.update(
+        phrase=wording.phrase,
+        clause=wording.clause,
+        sentences=wording.sentences,
+        mention=wording.mention,
+    )
 
 
 class DraftRenderer:

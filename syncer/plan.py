@@ -59,6 +59,7 @@ _TODAY_WORD = re.compile(r"\btoday\b")
 
 MISSING_DETAIL = {
     "topics_discussed": "add Topics Discussed so the draft recalls something specific",
+    "candidate_name": "add candidate_name to your config",
 }
 
 

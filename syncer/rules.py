@@ -12,7 +12,7 @@ from datetime import date, timedelta
 
 from syncer.columns import header_of
 from syncer.dates import WorkCalendar
-from syncer.model import Action, Application, Decision, Stage, Urgency
+from syncer.model import Action, Application, Channel, Decision, Stage, Urgency
 from syncer.policy import Policy
 
 #: Fields holding dates that must not be after today (the event already happened).
@@ -37,11 +37,16 @@ class NeedsField(Exception):
 
 @dataclass(frozen=True)
 class Plan:
-    """An action and its due date before urgency and snoozing are applied."""
+    """An action and its due date before urgency and snoozing are applied.
+
+    ``why`` reads right while the action is still ahead; ``why_now``, when given, replaces it
+    once the due date is today or past (no "wait 7 days" on an overdue row).
+    """
 
     action: Action
     due_on: date | None
     why: str
+    why_now: str | None = None
 
 
 def latest(*days: date | None) -> date | None:
@@ -67,13 +72,16 @@ def _applied(app: Application, policy: Policy, cal: WorkCalendar) -> Plan:
     sent = app.follow_ups_sent
     limit = policy.max_follow_ups_after_applying
     if sent >= limit:
-        why = f"{sent} follow-ups sent with no reply since {_fmt(base)}: time to close this out"
+        why = f"{sent} follow-ups sent with no reply since {_fmt(base)}: close this out"
         return Plan(Action.CLOSE_OUT, due, why)
-    why = (
+    count = f"({sent} of {limit} follow-ups sent)"
+    return Plan(
+        Action.FOLLOW_UP,
+        due,
         f"No reply since {_fmt(base)}: follow up "
-        f"{policy.follow_up_after_applying_days} days later ({sent} of {limit} follow-ups sent)"
+        f"{policy.follow_up_after_applying_days} days later {count}",
+        f"No reply since {_fmt(base)}: time to follow up {count}",
     )
-    return Plan(Action.FOLLOW_UP, due, why)
 
 
 def _interview_upcoming(interview_on: date, policy: Policy, cal: WorkCalendar) -> Plan:
@@ -82,6 +90,7 @@ def _interview_upcoming(interview_on: date, policy: Policy, cal: WorkCalendar) -
         Action.PREPARE_INTERVIEW,
         due,
         f"Interview on {_fmt(interview_on)}: prepare by {_fmt(due)}",
+        f"Interview on {_fmt(interview_on)}: time to prepare",
     )
 
 
@@ -90,35 +99,50 @@ def _after_interview(
 ) -> Plan:
     if app.thank_you_sent_on is None and today <= interview_on + days(policy.thank_you_window_days):
         due = interview_on + days(policy.thank_you_due_days)
-        why = f"Interviewed on {_fmt(interview_on)}: send a thank-you within 24 hours"
-        return Plan(Action.SEND_THANK_YOU, due, why)
+        return Plan(
+            Action.SEND_THANK_YOU,
+            due,
+            f"Interviewed on {_fmt(interview_on)}: send a thank-you within 24 hours",
+            f"Interviewed on {_fmt(interview_on)}: send a thank-you now",
+        )
     base = latest(interview_on, app.last_contact_on, app.last_response_on)
     assert base is not None
     earliest = base + days(policy.follow_up_after_interview_days)
-    why = f"Last exchange {_fmt(base)}: wait {policy.follow_up_after_interview_days} days"
+    why = (
+        f"Last exchange {_fmt(base)}: follow up {policy.follow_up_after_interview_days} days later"
+    )
+    why_now = f"Last exchange {_fmt(base)}: time to follow up"
     if app.decision_expected_on is not None:
         after_decision = app.decision_expected_on + days(policy.days_after_decision_expected)
         if after_decision > earliest:
             earliest = after_decision
-            why = f"They expect to decide by {_fmt(app.decision_expected_on)}: wait until then"
+            expected = _fmt(app.decision_expected_on)
+            why = f"They expect to decide by {expected}: follow up after that"
+            why_now = f"They expected to decide by {expected}: time to follow up"
     due = cal.fwd(earliest)
     sent = app.follow_ups_sent
     limit = policy.max_follow_ups_after_interview
     if sent >= limit:
         return Plan(Action.CLOSE_OUT, due, f"{sent} follow-ups sent after the interview: close out")
-    return Plan(Action.FOLLOW_UP, due, f"{why} ({sent} of {limit} follow-ups sent)")
+    count = f"({sent} of {limit} follow-ups sent)"
+    return Plan(Action.FOLLOW_UP, due, f"{why} {count}", f"{why_now} {count}")
 
 
 def _offer(app: Application, policy: Policy, cal: WorkCalendar) -> Plan:
     if app.offer_received_on is None:
         raise NeedsField("Offer Received is blank; stage offer needs it")
     due = cal.fwd(app.offer_received_on + days(policy.offer_response_days))
-    why = f"Offer received {_fmt(app.offer_received_on)}: answer it in writing"
+    answer = (
+        "call them about it" if app.preferred_channel is Channel.PHONE else "answer it in writing"
+    )
+    why = f"Offer received {_fmt(app.offer_received_on)}: {answer}"
     if app.offer_deadline is not None:
         before_deadline = cal.back(app.offer_deadline - days(policy.days_before_offer_deadline))
         if before_deadline < due:
             due = before_deadline
             why = f"Offer deadline {_fmt(app.offer_deadline)}: answer before it"
+            why_now = f"Offer deadline {_fmt(app.offer_deadline)}: answer now"
+            return Plan(Action.RESPOND_TO_OFFER, due, why, why_now)
     return Plan(Action.RESPOND_TO_OFFER, due, why)
 
 
@@ -142,6 +166,10 @@ def _accepted(app: Application, policy: Policy, cal: WorkCalendar) -> Plan:
     if app.last_contact_on is not None and app.last_contact_on >= base:
         return Plan(Action.NONE, None, "Acceptance sent: nothing to do")
     due = cal.fwd(base + days(policy.acceptance_due_days))
+    if app.preferred_channel is Channel.PHONE:
+        return Plan(
+            Action.SEND_ACCEPTANCE, due, "Offer accepted: confirm it by phone, then in writing"
+        )
     return Plan(Action.SEND_ACCEPTANCE, due, "Offer accepted: confirm it in writing")
 
 
@@ -156,6 +184,7 @@ def _rejected(app: Application, policy: Policy, cal: WorkCalendar) -> Plan:
         Action.REQUEST_FEEDBACK,
         due,
         f"Rejected {_fmt(base)}: wait {policy.feedback_wait_days} days, then ask for feedback",
+        f"Rejected {_fmt(base)}: time to ask for feedback",
     )
 
 
@@ -241,8 +270,10 @@ def decide(
         plan = _stage_plan(app, today, policy, calendar)
     except NeedsField as problem:
         return invalid(problem.message)
-    due_on, why = plan.due_on, plan.why
+    due_on = plan.due_on
     if due_on is not None and app.snooze_until is not None and app.snooze_until > due_on:
         due_on = app.snooze_until
+    why = plan.why_now if plan.why_now and due_on is not None and due_on <= today else plan.why
+    if due_on != plan.due_on and app.snooze_until is not None:
         why = f"{why}; snoozed until {app.snooze_until.isoformat()}"
     return Decision(plan.action, due_on, urgency_of(due_on, today), why)

@@ -247,13 +247,25 @@ def test_dates_in_another_year_show_the_year(renderer: DraftRenderer) -> None:
     assert "Monday 6 January 2025" in draft.text
 
 
-def test_candidate_name_signs_the_message_and_is_optional() -> None:
+def test_candidate_name_signs_the_message() -> None:
     signed = render(DraftRenderer(candidate_name="Sam Lee"), Action.SEND_THANK_YOU)
-    unsigned = render(DraftRenderer(), Action.SEND_THANK_YOU)
 
     assert signed.text.endswith("Best regards,\nSam Lee")
-    assert unsigned.text.endswith("Best regards,")
-    assert unsigned.missing == ()
+    assert signed.missing == ()
+
+
+@pytest.mark.parametrize(("action", "channel", "offer"), ALL_COMBINATIONS)
+def test_without_a_name_written_messages_end_with_a_visible_placeholder(
+    action: Action, channel: Channel, offer: OfferDecision | None
+) -> None:
+    draft = render(DraftRenderer(), action, preferred_channel=channel, offer_decision=offer)
+
+    if channel is Channel.PHONE or action is Action.PREPARE_INTERVIEW:
+        assert "[Your name]" not in draft.text
+        assert "candidate_name" not in draft.missing
+    else:
+        assert draft.text.endswith(",\n[Your name]")
+        assert draft.missing == ("candidate_name",)
 
 
 @pytest.mark.parametrize("field", ["notes", "topics_discussed", "forgot_to_mention"])
