@@ -101,7 +101,7 @@ def cli(verbose: int, log_format: str) -> None:
 
     \b
     Quick start:
-      syncer demo                         # a sample tracker, synced, in this folder
+      syncer demo                         # a sample tracker, synced, in ./syncer-demo/
       syncer init tracker.xlsx            # a new, empty tracker to fill in
       syncer sync tracker.xlsx            # plan and write the status columns
     """
@@ -353,29 +353,38 @@ def doctor(source: str, config_path: Path | None) -> None:
     "--dir",
     "folder",
     type=click.Path(file_okay=False, path_type=Path),
-    default=Path("."),
+    default=Path("syncer-demo"),
     show_default=True,
-    help="Where to put the demo tracker.",
+    help="The demo's own folder (created; an earlier demo in it is replaced).",
 )
 @planning_options
 def demo(folder: Path, today: date | None, dry_run: bool, as_json: bool) -> None:
-    """Copy a sample tracker into a folder and sync it, to see what syncer does.
+    """Copy a sample tracker into a folder of its own and sync it, to see what syncer does.
 
-    The sample's dates are moved so that they sit around today (or --today).
+    The sample's dates are moved so that they sit around today (or --today), on working days.
 
     \b
     Example:
-      syncer demo && open syncer-demo.csv
+      syncer demo && open syncer-demo/tracker.csv
     """
     from syncer.demo import write_demo_tracker
 
     run_day = today or date.today()
-    path = write_demo_tracker(folder / "syncer-demo.csv", run_day)
-    if not as_json:
-        click.echo(f"Wrote {path}; syncing it as of {run_day.isoformat()}.", err=True)
-    trackers = (TrackerConfig(source=str(path), name="demo"),)
+    files = write_demo_tracker(folder, run_day)
+    click.echo(
+        f"demo: wrote the sample tracker {files.tracker}; syncing it as of {run_day.isoformat()}",
+        err=True,
+    )
+    trackers = (TrackerConfig(source=str(files.tracker), name="demo"),)
     options = RunOptions(today=run_day, dry_run=dry_run, now=datetime.now())
     results = run_sync(trackers, options, as_json=as_json)
+    if not dry_run and not any(r.failed for r in results):
+        click.echo(
+            f"demo: {files.tracker} now has syncer's columns and drafts (open it to see them); "
+            f"beside it, {files.state.name} is what syncer remembers about its cells and "
+            f"{files.backup.name} the tracker as it was before the sync",
+            err=True,
+        )
     sys.exit(ExitCode.TRACKER_FAILED if any(r.failed for r in results) else ExitCode.OK)
 
 
