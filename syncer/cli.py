@@ -290,20 +290,35 @@ def _update_dashboard(config: Config, results: list[TrackerResult], today: date)
 @cli.command()
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path), required=False)
 @click.option("--sheet", metavar="URL", help="Prepare an existing Google spreadsheet instead.")
+@click.option(
+    "--name",
+    "candidate_name",
+    metavar="NAME",
+    help="Your name, to sign the drafts (kept in PATH.syncer.toml beside the new tracker).",
+)
 @config_option("Defaults (credentials, tab, header row) for --sheet.")
-def init(path: Path | None, sheet: str | None, config_path: Path | None) -> None:
-    """Create a new tracker workbook, or prepare an existing Google spreadsheet.
+def init(
+    path: Path | None, sheet: str | None, candidate_name: str | None, config_path: Path | None
+) -> None:
+    """Create a new tracker (.xlsx or .csv), or prepare an existing Google spreadsheet.
 
-    A new .xlsx gets every column, dropdowns for Stage, Preferred Channel and Offer Decision,
-    date formats and a frozen header row. With --sheet, the spreadsheet's tab gets the same,
-    plus a highlight for overdue rows.
+    A new .xlsx gets every column, dropdowns for Stage, Preferred Channel and Offer Decision
+    (in words: "Interview scheduled"), date formats, a frozen header row and a highlight for
+    overdue rows; a new .csv gets the header row. With --sheet, the spreadsheet's tab gets what
+    a new .xlsx gets.
 
     \b
     Examples:
-      syncer init tracker.xlsx
+      syncer init tracker.xlsx --name "Sam Rivera"
+      syncer init tracker.csv
       syncer init --sheet https://docs.google.com/spreadsheets/d/KEY/edit --config me.toml
     """
     if sheet:
+        if candidate_name is not None:
+            raise UsageProblem(
+                "--name is for a new local tracker; with --sheet, put "
+                'candidate_name = "..." in the config'
+            )
         from syncer.google.setup import prepare_sheet
 
         (tracker,) = _configs((sheet,), config_path).trackers
@@ -314,16 +329,32 @@ def init(path: Path | None, sheet: str | None, config_path: Path | None) -> None
             raise click.ClickException(str(exc)) from exc
         return
     if path is None:
-        raise UsageProblem("name a new .xlsx file, or --sheet URL")
-    from syncer.backends.workbook_init import create_tracker_workbook
+        raise UsageProblem("name a new .xlsx or .csv file, or --sheet URL")
+    from syncer.backends.workbook_init import NEW_SUFFIXES, create_tracker
+    from syncer.tracker_settings import settings_path, write_candidate_name
 
-    if path.suffix.lower() != ".xlsx":
-        raise UsageProblem(f"{path}: syncer init makes .xlsx workbooks; name it *.xlsx")
+    if path.suffix.lower() not in NEW_SUFFIXES:
+        raise UsageProblem(f"{path}: syncer init makes .xlsx or .csv trackers; name it *.xlsx")
+    if candidate_name is not None and settings_path(path).exists():
+        raise UsageProblem(
+            f"{settings_path(path)} already exists; syncer will not overwrite it "
+            "(set candidate_name in it yourself)"
+        )
     try:
-        create_tracker_workbook(path)
-    except (SyncerError, FileExistsError) as exc:
+        create_tracker(path)
+    except SyncerError as exc:
         raise UsageProblem(str(exc)) from exc
-    click.echo(f"Created {path}. Fill in a row per application, then: syncer sync {path}")
+    except OSError as exc:
+        raise click.ClickException(f"{path}: cannot create it ({exc.strerror})") from exc
+    click.echo(f"Created {path}.")
+    if candidate_name is not None:
+        kept = write_candidate_name(path, candidate_name)
+        click.echo(f"Your name signs the drafts; it is kept in {kept} (edit it there).")
+    else:
+        click.echo(
+            f'To sign the drafts with your name: candidate_name = "..." in {settings_path(path)}'
+        )
+    click.echo(f"Fill in a row per application, then: syncer sync {path}")
 
 
 @cli.command()

@@ -26,6 +26,7 @@ from syncer.errors import ConfigError
 from syncer.google.sheet_cells import spreadsheet_key
 from syncer.policy import Policy
 from syncer.resources import schema
+from syncer.tracker_settings import read_settings
 
 
 @dataclass(frozen=True)
@@ -153,14 +154,21 @@ def tracker_config(
     where: str,
     quotas: Quotas | None = None,
 ) -> TrackerConfig:
+    source = str(entry["source"])
+    if is_local_source(source):
+        source = str(_resolve_path(source, base))
+        # The file's own settings beside it rank between [defaults] and its [[trackers]] entry.
+        beside = read_settings(Path(source))
+        entry = {
+            **beside,
+            **entry,
+            **{key: {**beside[key], **entry.get(key, {})} for key in _MERGED if key in beside},
+        }
     merged: dict[str, Any] = {**defaults, **entry}
     for key in _MERGED:
         merged[key] = {**defaults.get(key, {}), **entry.get(key, {})}
     if "holidays" in entry or "holidays" in defaults:
         merged["holidays"] = entry.get("holidays", defaults.get("holidays"))
-    source = str(merged["source"])
-    if is_local_source(source):
-        source = str(_resolve_path(source, base))
     timezone = merged.get("timezone")
     if timezone and not valid_zone(timezone):
         raise ConfigError(f"{origin}: key {where}.timezone: unknown time zone {timezone!r}")

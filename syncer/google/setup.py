@@ -18,14 +18,7 @@ from syncer.errors import HeaderError, SyncerError
 from syncer.google.auth import account_email, key_path, require_private, scopes_for
 from syncer.google.backend import SheetsBackend, open_sheet
 from syncer.google.sheet_cells import quote_title
-from syncer.model import Channel, OfferDecision, Stage
-
-DROPDOWNS = {
-    "stage": [stage.value for stage in Stage],
-    "preferred_channel": [channel.value for channel in Channel],
-    "offer_decision": [decision.value for decision in OfferDecision],
-}
-OVERDUE_RED = {"red": 0.98, "green": 0.82, "blue": 0.82}
+from syncer.layout import DROPDOWN_FIELDS, OVERDUE_RGB, dropdown_choices, overdue_formula
 
 
 @dataclass(frozen=True)
@@ -112,8 +105,8 @@ def _formatting_requests(
         column = find_column(header, spec.header)
         if column is None:
             continue
-        if spec.name in DROPDOWNS:
-            values = [{"userEnteredValue": value} for value in DROPDOWNS[spec.name]]
+        if spec.name in DROPDOWN_FIELDS:
+            values = [{"userEnteredValue": value} for value in dropdown_choices(spec.name)]
             requests_.append(
                 {
                     "setDataValidation": {
@@ -164,10 +157,10 @@ def _formatting_requests(
                             "condition": {
                                 "type": "CUSTOM_FORMULA",
                                 "values": [
-                                    {"userEnteredValue": f'=${letter}{start + 1}="overdue"'}
+                                    {"userEnteredValue": "=" + overdue_formula(letter, start + 1)}
                                 ],
                             },
-                            "format": {"backgroundColor": OVERDUE_RED},
+                            "format": {"backgroundColor": OVERDUE_RGB},
                         },
                     },
                 }
