@@ -376,6 +376,8 @@ def doctor(source: str, config_path: Path | None) -> None:
         click.echo(f"{mark} {check.name}: {check.message}")
         if (check.warn or not check.ok) and check.fix:
             click.echo(f"     fix: {check.fix}")
+        if (check.warn or not check.ok) and check.section is not None:
+            click.echo(f"     see {check.section.link}")
     sys.exit(ExitCode.OK if all(check.ok for check in checks) else ExitCode.TRACKER_FAILED)
 
 
