@@ -152,3 +152,17 @@ def test_the_guides_config_example_passes_the_schema(tmp_path: Path) -> None:
     (tracker,) = config.trackers
     assert tracker.candidate_name == "Sam Rivera"
     assert tracker.credentials == Path.home() / ".config/syncer/service-account.json"
+
+
+def test_a_sync_with_the_api_off_says_so_rather_than_share_the_sheet(
+    google: Google, tmp_path: Path
+) -> None:
+    from syncer.sync import sync_tracker
+    from tests.google.conftest import OPTIONS
+
+    config = sheet_config(robots_sheet(google), credentials=key_file(google, tmp_path))
+    ServiceUsage.install(google.emulator).disable(PROJECT, "sheets")
+    result, _ = sync_tracker(config, OPTIONS, opener=google.opener())
+    assert result.failed is not None
+    assert "not enabled in the Cloud project of " + EMAIL in result.failed
+    assert "share the sheet" not in result.failed
