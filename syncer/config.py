@@ -5,7 +5,6 @@ A bad config fails with one message naming the file and the key (exit 2).
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -26,6 +25,7 @@ from syncer.errors import ConfigError
 from syncer.google.sheet_cells import spreadsheet_key
 from syncer.policy import Policy
 from syncer.resources import schema
+from syncer.toml_files import read_toml
 from syncer.tracker_settings import read_settings
 
 
@@ -242,12 +242,5 @@ def parse_config(data: Mapping[str, Any], origin: str, base: Path) -> Config:
 
 def load_config(path: Path) -> Config:
     """Read and validate a TOML config. Raises ConfigError naming the file and key."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read the config ({exc.strerror})") from exc
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc})") from exc
+    data = read_toml(path, "the config")
     return replace(parse_config(data, str(path), path.parent), path=path)

@@ -9,7 +9,6 @@ the file wins over it, and it wins over the config's ``[defaults]``.
 from __future__ import annotations
 
 import json
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from jsonschema.exceptions import best_match
 
 from syncer.errors import ConfigError
 from syncer.resources import schema
+from syncer.toml_files import read_toml
 
 SUFFIX = ".syncer.toml"
 
@@ -29,16 +29,9 @@ def settings_path(tracker: Path) -> Path:
 def read_settings(tracker: Path) -> dict[str, Any]:
     """The settings beside ``tracker``; {} when there is no such file. ConfigError when bad."""
     path = settings_path(tracker)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    if not path.exists():
         return {}
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read the tracker's settings ({exc.strerror})") from exc
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc})") from exc
+    data = read_toml(path, "the tracker's settings")
     if "source" in data:
         raise ConfigError(f"{path}: key source: not here (this file belongs to {tracker.name})")
     entry_schema = schema("config")["properties"]["trackers"]["items"]

@@ -56,6 +56,22 @@ def test_nightly_schedule_secret_variable_and_artifact() -> None:
     assert upload["if"] == "always()" and upload["with"]["path"] == "digest/"
 
 
+def run_sync_step(
+    google: Google, key: str, runner_temp: Path, workspace: Path, **variables: str
+) -> subprocess.CompletedProcess[str]:
+    """The workflow's sync step, its secret and variables faked, on the loopback emulator."""
+    with running(google.emulator) as base_url:
+        env = bare_env(
+            runner_temp.parent,
+            RUNNER_TEMP=str(runner_temp),
+            GOOGLE_SERVICE_ACCOUNT_KEY=service_account(google, EMAIL, "job-hunt-4"),
+            TRACKER_URL=sheet_config(key).source,
+            SYNCER_GOOGLE_ENDPOINT=base_url,
+            **variables,
+        )
+        return run_script(step("Sync the tracker")["run"], env, workspace)
+
+
 def test_the_sync_step_runs_as_written(google: Google, tmp_path: Path) -> None:
     key = google.sheets.create_spreadsheet(
         "Job hunt", {"Applications": example_rows()}, owner="sam@example.com"
@@ -64,18 +80,14 @@ def test_the_sync_step_runs_as_written(google: Google, tmp_path: Path) -> None:
     runner_temp, workspace = tmp_path / "runner-temp", tmp_path / "workspace"
     runner_temp.mkdir()
     workspace.mkdir()
-    sync = step("Sync the tracker")
-    with running(google.emulator) as base_url:
-        env = bare_env(
-            tmp_path,
-            RUNNER_TEMP=str(runner_temp),
-            GOOGLE_SERVICE_ACCOUNT_KEY=service_account(google, EMAIL, "job-hunt-4"),
-            TRACKER_URL=sheet_config(key).source,
-            CANDIDATE_NAME='Sam "Sammy" Rivera',
-            TRACKER_TIMEZONE="Europe/London",
-            SYNCER_GOOGLE_ENDPOINT=base_url,
-        )
-        done = run_script(sync["run"], env, workspace)
+    done = run_sync_step(
+        google,
+        key,
+        runner_temp,
+        workspace,
+        CANDIDATE_NAME='Sam "Sammy" Rivera',
+        TRACKER_TIMEZONE="Europe/London",
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     grid = google.sheets.grid(key, "Applications")
     header = grid[0]
@@ -101,15 +113,9 @@ def test_a_failed_sync_fails_the_job_and_still_removes_the_key(
     key = google.sheets.create_spreadsheet(
         "Theirs", {"Applications": example_rows()}, owner="x@y.z"
     )
-    with running(google.emulator) as base_url:
-        env = bare_env(
-            tmp_path,
-            RUNNER_TEMP=str(tmp_path),
-            GOOGLE_SERVICE_ACCOUNT_KEY=service_account(google, EMAIL, "job-hunt-4"),
-            TRACKER_URL=sheet_config(key).source,
-            SYNCER_GOOGLE_ENDPOINT=base_url,
-        )
-        done = run_script(step("Sync the tracker")["run"], env, tmp_path)
+    runner_temp = tmp_path / "runner-temp"
+    runner_temp.mkdir()
+    done = run_sync_step(google, key, runner_temp, tmp_path)
     assert done.returncode == 1, done.stderr
     assert f"share the sheet with {EMAIL}" in done.stderr
-    assert not (tmp_path / "service-account.json").exists()
+    assert list(runner_temp.glob("*.json")) == []
