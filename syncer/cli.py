@@ -101,7 +101,7 @@ def cli(verbose: int, log_format: str) -> None:
 
     \b
     Quick start:
-      syncer demo                         # a sample tracker, synced, in this folder
+      syncer demo                         # a sample tracker, synced, in ./syncer-demo/
       syncer init tracker.xlsx            # a new, empty tracker to fill in
       syncer sync tracker.xlsx            # plan and write the status columns
     """
@@ -290,20 +290,35 @@ def _update_dashboard(config: Config, results: list[TrackerResult], today: date)
 @cli.command()
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path), required=False)
 @click.option("--sheet", metavar="URL", help="Prepare an existing Google spreadsheet instead.")
+@click.option(
+    "--name",
+    "candidate_name",
+    metavar="NAME",
+    help="Your name, to sign the drafts (kept in PATH.syncer.toml beside the new tracker).",
+)
 @config_option("Defaults (credentials, tab, header row) for --sheet.")
-def init(path: Path | None, sheet: str | None, config_path: Path | None) -> None:
-    """Create a new tracker workbook, or prepare an existing Google spreadsheet.
+def init(
+    path: Path | None, sheet: str | None, candidate_name: str | None, config_path: Path | None
+) -> None:
+    """Create a new tracker (.xlsx or .csv), or prepare an existing Google spreadsheet.
 
-    A new .xlsx gets every column, dropdowns for Stage, Preferred Channel and Offer Decision,
-    date formats and a frozen header row. With --sheet, the spreadsheet's tab gets the same,
-    plus a highlight for overdue rows.
+    A new .xlsx gets every column, dropdowns for Stage, Preferred Channel and Offer Decision
+    (in words: "Interview scheduled"), date formats, a frozen header row and a highlight for
+    overdue rows; a new .csv gets the header row. With --sheet, the spreadsheet's tab gets what
+    a new .xlsx gets.
 
     \b
     Examples:
-      syncer init tracker.xlsx
+      syncer init tracker.xlsx --name "Sam Rivera"
+      syncer init tracker.csv
       syncer init --sheet https://docs.google.com/spreadsheets/d/KEY/edit --config me.toml
     """
     if sheet:
+        if candidate_name is not None:
+            raise UsageProblem(
+                "--name is for a new local tracker; with --sheet, put "
+                'candidate_name = "..." in the config'
+            )
         from syncer.google.setup import prepare_sheet
 
         (tracker,) = _configs((sheet,), config_path).trackers
@@ -314,16 +329,32 @@ def init(path: Path | None, sheet: str | None, config_path: Path | None) -> None
             raise click.ClickException(str(exc)) from exc
         return
     if path is None:
-        raise UsageProblem("name a new .xlsx file, or --sheet URL")
-    from syncer.backends.workbook_init import create_tracker_workbook
+        raise UsageProblem("name a new .xlsx or .csv file, or --sheet URL")
+    from syncer.backends.workbook_init import NEW_SUFFIXES, create_tracker
+    from syncer.tracker_settings import settings_path, write_candidate_name
 
-    if path.suffix.lower() != ".xlsx":
-        raise UsageProblem(f"{path}: syncer init makes .xlsx workbooks; name it *.xlsx")
+    if path.suffix.lower() not in NEW_SUFFIXES:
+        raise UsageProblem(f"{path}: syncer init makes .xlsx or .csv trackers; name it *.xlsx")
+    if candidate_name is not None and settings_path(path).exists():
+        raise UsageProblem(
+            f"{settings_path(path)} already exists; syncer will not overwrite it "
+            "(set candidate_name in it yourself)"
+        )
     try:
-        create_tracker_workbook(path)
-    except (SyncerError, FileExistsError) as exc:
+        create_tracker(path)
+    except SyncerError as exc:
         raise UsageProblem(str(exc)) from exc
-    click.echo(f"Created {path}. Fill in a row per application, then: syncer sync {path}")
+    except OSError as exc:
+        raise click.ClickException(f"{path}: cannot create it ({exc.strerror})") from exc
+    click.echo(f"Created {path}.")
+    if candidate_name is not None:
+        kept = write_candidate_name(path, candidate_name)
+        click.echo(f"Your name signs the drafts; it is kept in {kept} (edit it there).")
+    else:
+        click.echo(
+            f'To sign the drafts with your name: candidate_name = "..." in {settings_path(path)}'
+        )
+    click.echo(f"Fill in a row per application, then: syncer sync {path}")
 
 
 @cli.command()
@@ -345,6 +376,8 @@ def doctor(source: str, config_path: Path | None) -> None:
         click.echo(f"{mark} {check.name}: {check.message}")
         if (check.warn or not check.ok) and check.fix:
             click.echo(f"     fix: {check.fix}")
+        if (check.warn or not check.ok) and check.section is not None:
+            click.echo(f"     see {check.section.link}")
     sys.exit(ExitCode.OK if all(check.ok for check in checks) else ExitCode.TRACKER_FAILED)
 
 
@@ -353,29 +386,38 @@ def doctor(source: str, config_path: Path | None) -> None:
     "--dir",
     "folder",
     type=click.Path(file_okay=False, path_type=Path),
-    default=Path("."),
+    default=Path("syncer-demo"),
     show_default=True,
-    help="Where to put the demo tracker.",
+    help="The demo's own folder (created; an earlier demo in it is replaced).",
 )
 @planning_options
 def demo(folder: Path, today: date | None, dry_run: bool, as_json: bool) -> None:
-    """Copy a sample tracker into a folder and sync it, to see what syncer does.
+    """Copy a sample tracker into a folder of its own and sync it, to see what syncer does.
 
-    The sample's dates are moved so that they sit around today (or --today).
+    The sample's dates are moved so that they sit around today (or --today), on working days.
 
     \b
     Example:
-      syncer demo && open syncer-demo.csv
+      syncer demo && open syncer-demo/tracker.csv
     """
     from syncer.demo import write_demo_tracker
 
     run_day = today or date.today()
-    path = write_demo_tracker(folder / "syncer-demo.csv", run_day)
-    if not as_json:
-        click.echo(f"Wrote {path}; syncing it as of {run_day.isoformat()}.", err=True)
-    trackers = (TrackerConfig(source=str(path), name="demo"),)
+    files = write_demo_tracker(folder, run_day)
+    click.echo(
+        f"demo: wrote the sample tracker {files.tracker}; syncing it as of {run_day.isoformat()}",
+        err=True,
+    )
+    trackers = (TrackerConfig(source=str(files.tracker), name="demo"),)
     options = RunOptions(today=run_day, dry_run=dry_run, now=datetime.now())
     results = run_sync(trackers, options, as_json=as_json)
+    if not dry_run and not any(r.failed for r in results):
+        click.echo(
+            f"demo: {files.tracker} now has syncer's columns and drafts (open it to see them); "
+            f"beside it, {files.state.name} is what syncer remembers about its cells and "
+            f"{files.backup.name} the tracker as it was before the sync",
+            err=True,
+        )
     sys.exit(ExitCode.TRACKER_FAILED if any(r.failed for r in results) else ExitCode.OK)
 
 

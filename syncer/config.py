@@ -5,7 +5,6 @@ A bad config fails with one message naming the file and the key (exit 2).
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -26,6 +25,8 @@ from syncer.errors import ConfigError
 from syncer.google.sheet_cells import spreadsheet_key
 from syncer.policy import Policy
 from syncer.resources import schema
+from syncer.toml_files import read_toml
+from syncer.tracker_settings import read_settings
 
 
 @dataclass(frozen=True)
@@ -159,14 +160,21 @@ def tracker_config(
     where: str,
     quotas: Quotas | None = None,
 ) -> TrackerConfig:
+    source = str(entry["source"])
+    if is_local_source(source):
+        source = str(_resolve_path(source, base))
+        # The file's own settings beside it rank between [defaults] and its [[trackers]] entry.
+        beside = read_settings(Path(source))
+        entry = {
+            **beside,
+            **entry,
+            **{key: {**beside[key], **entry.get(key, {})} for key in _MERGED if key in beside},
+        }
     merged: dict[str, Any] = {**defaults, **entry}
     for key in _MERGED:
         merged[key] = {**defaults.get(key, {}), **entry.get(key, {})}
     if "holidays" in entry or "holidays" in defaults:
         merged["holidays"] = entry.get("holidays", defaults.get("holidays"))
-    source = str(merged["source"])
-    if is_local_source(source):
-        source = str(_resolve_path(source, base))
     timezone = merged.get("timezone")
     if timezone and not valid_zone(timezone):
         raise ConfigError(f"{origin}: key {where}.timezone: unknown time zone {timezone!r}")
@@ -243,12 +251,5 @@ def parse_config(data: Mapping[str, Any], origin: str, base: Path) -> Config:
 
 def load_config(path: Path) -> Config:
     """Read and validate a TOML config. Raises ConfigError naming the file and key."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read the config ({exc.strerror})") from exc
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc})") from exc
+    data = read_toml(path, "the config")
     return replace(parse_config(data, str(path), path.parent), path=path)

@@ -33,6 +33,14 @@ class AccessError(TrackerError):
     """The tracker exists but this account may not read or write it (HTTP 403)."""
 
 
+class ServiceDisabledError(AccessError):
+    """The API is off in the Cloud project of the credentials (HTTP 403 SERVICE_DISABLED)."""
+
+
+class QuotaError(TrackerError):
+    """Google kept refusing for quota or rate reasons (HTTP 429, rate-limit 403) after retries."""
+
+
 class NotFoundError(TrackerError):
     """No tracker at that path, URL or key (HTTP 404)."""
 

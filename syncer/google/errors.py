@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import google.auth.exceptions
 import requests
 from gspread.exceptions import APIError
 
-from syncer.errors import AccessError, NotFoundError, TrackerError
+from syncer.errors import (
+    AccessError,
+    NotFoundError,
+    QuotaError,
+    ServiceDisabledError,
+    TrackerError,
+)
 from syncer.google.auth import CredentialsError
 from syncer.google.retry import RetryPolicy, is_rate_limit_403
 
@@ -30,8 +39,13 @@ def sheets_error(source: str, error: Exception, account: str | None, what: str) 
             f"owner to let {who} edit them (Data > Protect sheets and ranges)",
         )
     if status == 403 and is_rate_limit_403(error.response):
-        return TrackerError(
+        return QuotaError(
             source, f"Google slowed syncer down (HTTP 403, rate limit) while {what}; try later"
+        )
+    if status == 403 and _is_service_disabled(error.error):
+        return ServiceDisabledError(
+            source,
+            f"the API is not enabled in the Cloud project of {who} (HTTP 403): {message}",
         )
     if status == 403:
         if "scope" in message.lower():
@@ -46,11 +60,23 @@ def sheets_error(source: str, error: Exception, account: str | None, what: str) 
         )
     if status == 401:
         return CredentialsError(source, f"Google refused the credentials (HTTP 401): {message}")
-    if status == 429 or status >= 500:
+    if status == 429:
+        return QuotaError(
+            source, f"Google Sheets answered HTTP 429 while {what}, after retries: {message}"
+        )
+    if status >= 500:
         return TrackerError(
             source, f"Google Sheets answered HTTP {status} while {what}, after retries: {message}"
         )
     return TrackerError(source, f"Google Sheets refused the request while {what}: {message}")
+
+
+def _is_service_disabled(error: Mapping[str, Any]) -> bool:
+    """Google's "API has not been used in project N before or it is disabled" 403: reason
+    SERVICE_DISABLED in its details, accessNotConfigured in its errors (burnash/gspread#1286)."""
+    entries = [*(error.get("errors") or []), *(error.get("details") or [])]
+    reasons = {entry.get("reason") for entry in entries if isinstance(entry, dict)}
+    return bool(reasons & {"SERVICE_DISABLED", "accessNotConfigured"})
 
 
 #: Tries of the first run's structure batchUpdate (see ``SheetsBackend._structure``): as many

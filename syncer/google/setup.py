@@ -8,35 +8,48 @@ a nightly run needs and says how to fix what is missing; the CLI prints its chec
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from syncer.columns import column_letter, find_column, input_fields, owned_headers, resolve_columns
 from syncer.config import TrackerConfig
 from syncer.dates import order_for_locale
-from syncer.emulator.core import Emulator
-from syncer.errors import HeaderError, SyncerError
-from syncer.google.auth import account_email, key_path, require_private, scopes_for
+from syncer.errors import (
+    AccessError,
+    HeaderError,
+    NotFoundError,
+    QuotaError,
+    ServiceDisabledError,
+    SyncerError,
+    TrackerError,
+)
+from syncer.google.auth import (
+    CredentialsError,
+    account_email,
+    key_path,
+    require_private,
+    scopes_for,
+)
 from syncer.google.backend import SheetsBackend, open_sheet
+from syncer.google.guide import Section
+from syncer.google.retry import RetryPolicy
 from syncer.google.sheet_cells import quote_title
-from syncer.model import Channel, OfferDecision, Stage
+from syncer.layout import DROPDOWN_FIELDS, OVERDUE_RGB, dropdown_choices, overdue_formula
 
-DROPDOWNS = {
-    "stage": [stage.value for stage in Stage],
-    "preferred_channel": [channel.value for channel in Channel],
-    "offer_decision": [decision.value for decision in OfferDecision],
-}
-OVERDUE_RED = {"red": 0.98, "green": 0.82, "blue": 0.82}
+if TYPE_CHECKING:  # product code never imports its test double at run time
+    from syncer.emulator.core import Emulator
 
 
 @dataclass(frozen=True)
 class Check:
-    """One doctor finding: ``fix`` says what to do when ``ok`` is False."""
+    """One doctor finding: ``fix`` says what to do when ``ok`` is False, and ``section`` names
+    the part of docs/google-setup.md that explains it."""
 
     name: str
     ok: bool
     message: str
     fix: str = ""
     warn: bool = False  # ok, but worth a look: shown with its fix, the exit status stays 0
+    section: Section | None = None
 
 
 def default_header() -> list[str]:
@@ -112,8 +125,8 @@ def _formatting_requests(
         column = find_column(header, spec.header)
         if column is None:
             continue
-        if spec.name in DROPDOWNS:
-            values = [{"userEnteredValue": value} for value in DROPDOWNS[spec.name]]
+        if spec.name in DROPDOWN_FIELDS:
+            values = [{"userEnteredValue": value} for value in dropdown_choices(spec.name)]
             requests_.append(
                 {
                     "setDataValidation": {
@@ -164,10 +177,10 @@ def _formatting_requests(
                             "condition": {
                                 "type": "CUSTOM_FORMULA",
                                 "values": [
-                                    {"userEnteredValue": f'=${letter}{start + 1}="overdue"'}
+                                    {"userEnteredValue": "=" + overdue_formula(letter, start + 1)}
                                 ],
                             },
-                            "format": {"backgroundColor": OVERDUE_RED},
+                            "format": {"backgroundColor": OVERDUE_RGB},
                         },
                     },
                 }
@@ -176,7 +189,34 @@ def _formatting_requests(
     return requests_
 
 
-def doctor(config: TrackerConfig, *, emulator: Emulator | None = None) -> list[Check]:
+def _access_failure(error: TrackerError, who: str) -> Check:
+    """What a failed first read means, what to do, and where the guide explains it."""
+    if isinstance(error, ServiceDisabledError):
+        fix = "enable the Google Sheets API in that project (the message has the link)"
+        return Check("access", False, str(error), fix, section=Section.ENABLE_APIS)
+    if isinstance(error, QuotaError):
+        fix = "wait a minute and run doctor again; a roster this big needs [quotas] or --shard"
+        return Check("access", False, str(error), fix, section=Section.QUOTAS)
+    if isinstance(error, NotFoundError):
+        fix = "check the URL or key (the part between /d/ and /edit)"
+        return Check("access", False, str(error), fix, section=Section.KEY_IN_URL)
+    if isinstance(error, CredentialsError):
+        fix = "sign in again, or check the key file"
+        return Check("credentials", False, str(error), fix, section=Section.SIGN_IN)
+    if isinstance(error, HeaderError):
+        return Check("headers", False, error.message, "fix the header row", section=Section.HEADERS)
+    if isinstance(error, AccessError):
+        fix = f"share the sheet with {who} as Editor"
+        return Check("access", False, str(error), fix, section=Section.SHARE)
+    return Check("access", False, str(error), "", section=Section.TROUBLESHOOTING)
+
+
+def doctor(
+    config: TrackerConfig,
+    *,
+    emulator: Emulator | None = None,
+    retry_policy: RetryPolicy | None = None,
+) -> list[Check]:
     """Check credentials, access, headers and config for one Google Sheets tracker."""
     checks: list[Check] = []
     path = key_path(config)
@@ -185,13 +225,13 @@ def doctor(config: TrackerConfig, *, emulator: Emulator | None = None) -> list[C
             require_private(path, config.source, "key file")
         except SyncerError as error:
             fix = str(error).rpartition("run: ")[2] if "chmod" in str(error) else ""
-            checks.append(Check("credentials", False, str(error), fix))
+            checks.append(Check("credentials", False, str(error), fix, section=Section.KEY_PRIVATE))
             return checks
         checks.append(Check("credentials", True, f"key file {path} found, mode 600"))
     elif config.oauth_client is not None:
         checks.append(Check("credentials", True, f"OAuth client {config.oauth_client}"))
     try:
-        backend = open_sheet(config, emulator=emulator, interactive=None)
+        backend = open_sheet(config, emulator=emulator, retry_policy=retry_policy, interactive=None)
     except SyncerError as error:
         checks.append(
             Check(
@@ -199,6 +239,7 @@ def doctor(config: TrackerConfig, *, emulator: Emulator | None = None) -> list[C
                 False,
                 str(error),
                 "configure `credentials` (a service-account key) or `oauth_client`",
+                section=Section.SIGN_IN,
             )
         )
         return checks
@@ -206,13 +247,8 @@ def doctor(config: TrackerConfig, *, emulator: Emulator | None = None) -> list[C
     checks.append(Check("account", True, f"using {who}; scopes {' '.join(scopes_for(config))}"))
     try:
         data = backend.read()
-    except SyncerError as error:
-        fix = (
-            f"share the sheet with {who} as Editor"
-            if "403" in str(error)
-            else ("check the URL or key" if "404" in str(error) else "")
-        )
-        checks.append(Check("access", False, str(error), fix))
+    except TrackerError as error:
+        checks.append(_access_failure(error, who))
         return checks
     checks.append(Check("access", True, f"read tab {data.tab!r}: {len(data.rows)} data rows"))
     checks.append(settings_check(config, *backend.live_settings()))
@@ -227,6 +263,7 @@ def doctor(config: TrackerConfig, *, emulator: Emulator | None = None) -> list[C
                 False,
                 error.message,
                 "fix the header row (see the message), then run doctor again",
+                section=Section.HEADERS,
             )
         )
     else:
@@ -239,6 +276,7 @@ def doctor(config: TrackerConfig, *, emulator: Emulator | None = None) -> list[C
                 False,
                 f"drafts = {config.drafts!r} is not known",
                 'use drafts = "column", "doc" or "off"',
+                section=Section.CONFIG,
             )
         )
     else:

@@ -20,7 +20,7 @@ def test_an_empty_sheet_gets_headers_dropdowns_and_formats(google: Google) -> No
     assert sheet.conditional_formats
     stage = google.sheets.cell(key, "Sheet1", "C2")
     values = stage["dataValidation"]["condition"]["values"]
-    assert [v["userEnteredValue"] for v in values][:2] == ["wishlist", "applied"]
+    assert [v["userEnteredValue"] for v in values][:2] == ["Wishlist", "Applied"]
 
 
 def test_a_header_row_without_the_required_headers_is_left_alone(google: Google) -> None:
