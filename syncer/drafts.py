@@ -19,9 +19,6 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import (
-    BaseLoader,
-    ChoiceLoader,
-    FileSystemLoader,
     StrictUndefined,
     Template,
     TemplateError,
@@ -37,6 +34,7 @@ from syncer.backends.base import GOOGLE_CELL_LIMIT
 from syncer.errors import SyncerError
 from syncer.model import Action, Application, Channel, Decision, OfferDecision
 from syncer.resources import templates_dir
+from syncer.template_loader import ConfinedLoader
 
 #: Appended to a draft that had to be cut to fit one spreadsheet cell.
 SHORTENED_MARKER = "\n[... draft shortened by syncer to fit a cell ...]"
@@ -65,21 +63,6 @@ class Draft:
     text: str
     template: str  # the template file that rendered it
     missing: tuple[str, ...]  # fields whose absence left a visible placeholder
-
-
-class _TraversableLoader(BaseLoader):
-    """Loads templates from a folder that may live inside an installed package."""
-
-    def __init__(self, folder: Traversable) -> None:
-        self.folder = folder
-
-    def get_source(
-        self, environment: Any, template: str
-    ) -> tuple[str, str | None, Callable[[], bool] | None]:
-        source = self.folder.joinpath(template)
-        if not source.is_file():
-            raise TemplateNotFound(template)
-        return source.read_text(encoding="utf-8"), str(source), lambda: True
 
 
 def template_names(action: Action, channel: Channel, offer: OfferDecision | None) -> list[str]:
@@ -151,12 +134,9 @@ def template_environment(template_dir: Path | None) -> SandboxedEnvironment:
 
 
 def _new_environment(folder: str | None, ours: Traversable) -> SandboxedEnvironment:
-    loaders: list[BaseLoader] = []
-    if folder is not None:
-        loaders.append(FileSystemLoader(folder))
-    loaders.append(_TraversableLoader(ours))
+    folders: list[Path | Traversable] = [] if folder is None else [Path(folder)]
     environment = SandboxedEnvironment(
-        loader=ChoiceLoader(loaders),
+        loader=ConfinedLoader([*folders, ours]),
         undefined=StrictUndefined,
         autoescape=False,
         keep_trailing_newline=False,
