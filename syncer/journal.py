@@ -215,6 +215,9 @@ class JournaledBackend(Backend):
     def recheck(self, updates: Sequence[CellUpdate]) -> Sequence[CellUpdate]:
         return self.inner.recheck(updates)
 
+    def find_formulas(self, data: SheetData, updates: Sequence[CellUpdate]) -> set[tuple[int, int]]:
+        return self.inner.find_formulas(data, updates)
+
     def write(
         self, updates: Sequence[CellUpdate], new_columns: Sequence[str], state: SyncState
     ) -> None:

@@ -45,6 +45,15 @@ from syncer.model import (
     Decision,
     Urgency,
 )
+from syncer.ownership import (
+    HELD_SUFFIX,
+    Rebuilt,
+    RowMemory,
+    Verdict,
+    first_report,
+    held_marker,
+    verdict,
+)
 from syncer.parse import RowParser, text_value
 from syncer.resources import templates_dir
 from syncer.results import RowResult
@@ -142,7 +151,6 @@ class Planner:
         self.config = config
         self.today = today
         self.now = now.replace(second=0, microsecond=0, tzinfo=None)
-        self.draft_until = today + timedelta(days=config.policy.draft_window_days)
         self.drafts = drafts and config.drafts != "off"
         self.in_doc = config.drafts == "doc"
         self.in_gmail = config.drafts == "gmail"
@@ -207,6 +215,8 @@ class Planner:
         result.state.data_rows = 0
         taken: set[str] = set()
         id_index = columns.owned["row_id"]
+        copies = self._copies(data, parser, id_index)
+        rebuilt = Rebuilt()
         # Drafts in a Doc or Gmail, and the inbox, are planned twice (before and after
         # publishing): always in full.
         remember = not (self.in_doc or self.in_gmail or self.config.inbox)
@@ -219,7 +229,7 @@ class Planner:
                 continue
             result.state.data_rows += 1
             sheet_row = data.sheet_row(index)
-            if skip:
+            if skip and index not in copies:
                 held_id = canonical_text(_cell(cells, id_index)).strip()
                 remembered = previous.get(held_id) if held_id not in taken else None
                 if remembered is not None and memo_holds(
@@ -232,34 +242,39 @@ class Planner:
                     result.rows.append(settled_row(cells, sheet_row))
                     continue
             app, problems = parser.parse(cells)
+            decision = self._decide(app, problems, self.today)
             if problems:
-                decision = invalid("; ".join(str(p) for p in problems))
                 for problem in problems:
                     result.errors.append(f"{data.source} row {sheet_row}, column {problem}")
-            else:
-                decision = decide(app, self.today, self.config.policy, self.config.calendar)
-                if decision.urgency is Urgency.INVALID:
-                    result.errors.append(f"{data.source} row {sheet_row}: {decision.why}")
+            elif decision.urgency is Urgency.INVALID:
+                result.errors.append(f"{data.source} row {sheet_row}: {decision.why}")
             current_id = canonical_text(_cell(cells, id_index)).strip()
             row_id = current_id
-            if not row_id or row_id in taken:
+            memory = RowMemory(previous.get(row_id, {}))
+            if not row_id or row_id in taken or index in copies:
                 if row_id:
                     result.errors.append(
                         f"{data.source} row {sheet_row}, column Row ID: duplicate {row_id!r} "
-                        "(a copied row?); given a new identity"
+                        "(a copied row?); given a new identity and planned afresh"
                     )
-                row_id = new_row_id(sheet_row, app, taken)
+                    memory = RowMemory(memory.remembered, copy=True)
+                in_use = copies.get(index)
+                row_id = new_row_id(sheet_row, app, taken if in_use is None else taken | in_use)
+            elif row_id not in previous:
+                memory = RowMemory({}, orphan=True, would_have=self._would_have(parser, cells))
             taken.add(row_id)
             if self.config.inbox and app.contact_email:
                 since = latest(app.last_contact_on, app.last_response_on)
                 result.gmail_contacts[row_id] = Contact(app.contact_email, since)
-            decision, wanted, draft = self._wanted(app, decision)
+            decision, wanted, draft = self._wanted(app, decision, self.today)
             self._route_draft(result, app, decision, row_id, sheet_row, wanted, draft, doc_links)
             if why_notes and row_id in why_notes:
                 why = f"{wanted['why']}; {why_notes[row_id]}"
                 wanted["why"] = why
                 decision = Decision(decision.action, decision.due_on, decision.urgency, why)
-            settled = self._diff_row(result, data, cells, sheet_row, row_id, current_id, wanted)
+            settled = self._diff_row(
+                result, data, cells, sheet_row, row_id, current_id, wanted, memory, rebuilt
+            )
             if remember and settled is not None and decision.urgency is not Urgency.INVALID:
                 day = replan_on(app, decision, self.today, self.config.policy, daily=self._daily)
                 fingerprint = row_fingerprint(settings, row_texts(settled))
@@ -273,7 +288,62 @@ class Planner:
                     contact_name=app.contact_name or "",
                 )
             )
+        if rebuilt.rows:
+            result.errors.append(rebuilt.notice(data.source))
         return result
+
+    def _decide(self, app: Application, problems: Sequence[object], today: date) -> Decision:
+        if problems:
+            return invalid("; ".join(str(p) for p in problems))
+        return decide(app, today, self.config.policy, self.config.calendar)
+
+    def _copies(self, data: SheetData, parser: RowParser, id_index: int) -> dict[int, set[str]]:
+        """The rows that are copies of another row with the same Row ID (index -> the ids
+        in use, which the copy's new id must avoid).
+
+        Of rows sharing an id, the original is the one whose owned cells still hold what the
+        plan wants for it today (a copy edited into another application no longer does), and
+        among equals the upper one.
+        """
+        first: dict[str, int] = {}
+        groups: dict[str, list[int]] = {}
+        for index, cells in enumerate(data.rows):
+            row_id = canonical_text(_cell(cells, id_index)).strip()
+            if not row_id:  # a blank row has no id
+                continue
+            if row_id in first:
+                groups.setdefault(row_id, [first[row_id]]).append(index)
+            else:
+                first[row_id] = index
+        copies: dict[int, set[str]] = {}
+        in_use = set(first)
+        for members in groups.values():
+            keeper = max(members, key=lambda index: (self._matching(parser, data, index), -index))
+            copies.update({index: in_use for index in members if index != keeper})
+        return copies
+
+    def _matching(self, parser: RowParser, data: SheetData, index: int) -> int:
+        """How many of a row's owned cells (drafts aside) hold what the plan wants today."""
+        cells = data.rows[index]
+        app, problems = parser.parse(cells)
+        wanted = self._wanted(app, self._decide(app, problems, self.today), self.today)[1]
+        owned = parser.columns.owned
+        return sum(
+            canonical_text(_cell(cells, owned[name])) == canonical_text(value)
+            for name, value in wanted.items()
+            if name != "draft"
+        )
+
+    def _would_have(self, parser: RowParser, cells: Sequence[CellValue]) -> dict[str, str]:
+        """What syncer would have written on the day of the row's Last Synced (nothing when
+        that cell holds no date): the row's own columns, to rebuild a lost memory from."""
+        stamp = _cell(cells, parser.columns.owned["last_synced"])
+        if not isinstance(stamp, date):
+            return {}
+        day = stamp.date() if isinstance(stamp, datetime) else stamp
+        app, problems = parser.parse(cells)
+        wanted = self._wanted(app, self._decide(app, problems, day), day)[1]
+        return {name: canonical_text(value) for name, value in wanted.items()}
 
     def _settings(self, columns: ColumnMap) -> str:
         """What every row's plan depends on besides its cells and today (incremental.py): the
@@ -372,7 +442,7 @@ class Planner:
             wanted["draft"] = links.get(row_id) if draft else None
 
     def _wanted(
-        self, app: Application, decision: Decision
+        self, app: Application, decision: Decision, today: date
     ) -> tuple[Decision, dict[str, CellValue], str]:
         """The owned values the plan wants (an invalid row leaves action, due and draft alone),
         and the draft's text ("" when there is none)."""
@@ -385,9 +455,9 @@ class Planner:
             self.drafts
             and action is not Action.NONE
             and decision.due_on is not None
-            and decision.due_on <= self.draft_until
+            and decision.due_on <= today + timedelta(days=self.config.policy.draft_window_days)
         ):
-            draft = self.renderer.render(app, decision, self.today)
+            draft = self.renderer.render(app, decision, today)
             if draft is not None:
                 draft_text = draft.text
                 asks = [MISSING_DETAIL[m] for m in draft.missing if m in MISSING_DETAIL]
@@ -413,39 +483,56 @@ class Planner:
         row_id: str,
         current_id: str,
         wanted: dict[str, CellValue],
+        memory: RowMemory,
+        rebuilt: Rebuilt,
     ) -> list[CellValue] | None:
         """Settle the row's owned cells; the row's cells as they stand after the write, or None
-        when a person's edit was kept (such a row is planned in full next time)."""
+        when a person's value was kept (such a row is planned in full next time)."""
         columns = result.columns
         owned = columns.owned
         width = len(cells)
-        remembered = data.state.cells.get(row_id, {})
+        remembered = memory.remembered
         kept = dict(remembered)
         writes: list[tuple[str, CellValue, str]] = []
-        kept_edits = len(result.conflicts)
-
+        held_cells: list[str] = []
+        formulas = data.formulas
         fingerprint = self._fingerprint
 
         def settle(name: str, value: CellValue, new: str) -> None:
-            """The three-way rule for one owned cell (``new``: the value's canonical text):
-            write, leave, or keep a person's edit."""
+            """The ownership rule for one owned cell (``new``: the value's canonical text):
+            write, leave, or keep a person's value (reported once)."""
             index = owned[name]
             held = cells[index] if index < width else None
             current = held if type(held) is str else canonical_text(held)
-            if current == new:
+            formula = bool(formulas) and (sheet_row, index) in formulas
+            if current == new and not formula:
                 kept[name] = fingerprint(new)
+                kept.pop(name + HELD_SUFFIX, None)
                 return
-            last = remembered.get(name)
-            if (last is None and current == "") or (last is not None and digest(current) == last):
+            whose = verdict(name, held, current, memory, formula=formula)
+            if whose is Verdict.SYNCERS:
                 writes.append((name, value, current))
                 kept[name] = fingerprint(new)
+                kept.pop(name + HELD_SUFFIX, None)
                 return
-            header = columns.owned_header_text[name]
-            result.conflicts.append(
-                f"{data.source} row {sheet_row}, column {header} "
-                f"({column_letter(index)}{sheet_row}): changed by a person since syncer "
-                "wrote it; kept"
-            )
+            marker = held_marker(current, new)
+            held_cells.append(name)
+            if memory.orphan:
+                rebuilt.held(f"{column_letter(index)}{sheet_row}")
+            elif first_report(remembered, name, marker):
+                header = columns.owned_header_text[name]
+                why = (
+                    "holds a formula a person typed; kept (syncer never writes over a formula)"
+                    if whose is Verdict.FORMULA
+                    else "changed by a person since syncer wrote it; kept"
+                )
+                if name == "draft" and whose is Verdict.PERSONS:
+                    why += " (clear the cell to give it back to syncer)"
+                result.conflicts.append(
+                    f"{data.source} row {sheet_row}, column {header} "
+                    f"({column_letter(index)}{sheet_row}): {why}"
+                )
+            kept[name + HELD_SUFFIX] = marker
 
         for name, value in wanted.items():
             settle(name, value, value if type(value) is str else canonical_text(value))
@@ -457,6 +544,8 @@ class Planner:
             stamp = _cell(cells, columns.owned["last_synced"])
             if isinstance(stamp, date):
                 kept["last_synced"] = fingerprint(canonical_text(stamp))
+        if memory.orphan:
+            rebuilt.rows += 1
         if row_id != current_id:
             writes.append(("row_id", row_id, current_id))
         for name, value, current in writes:
@@ -475,7 +564,7 @@ class Planner:
         kept["row_id"] = fingerprint(row_id)
         kept.pop(MEMO_KEY, None)
         result.state.cells[row_id] = kept
-        if len(result.conflicts) > kept_edits:
+        if held_cells:
             return None
         after = list(cells)
         for name, value, _current in writes:

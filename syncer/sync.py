@@ -166,6 +166,10 @@ def _sync_tracker(
         )
         planner.renderer.check()  # a broken template of the tracker's fails it before any write
         plan = planner.plan(data)
+        formulas = backend.find_formulas(data, plan.updates) - data.formulas
+        if formulas:  # cells the plan would write hold a person's formula: plan again
+            data.formulas |= formulas
+            plan = planner.plan(data)
         result.rows = plan.rows
         result.errors = plan.errors
         result.conflicts = plan.conflicts

@@ -106,6 +106,9 @@ class SheetData:
     #: The backend learnt bookkeeping of its own this run (e.g. the settings above) that only a
     #: write stores: the sync writes even when no cell changed, so later reads stay at one.
     unsaved_meta: bool = False
+    #: (sheet row, column index) of owned cells that hold a person's formula (a backend that
+    #: cannot tell from the values read fills it in ``find_formulas``).
+    formulas: set[tuple[int, int]] = field(default_factory=set)
 
     def sheet_row(self, index: int) -> int:
         return self.header_row + 1 + index
@@ -176,6 +179,12 @@ class Backend(ABC):
         before the updates are applied (updates may address them). ``state`` replaces the stored
         sync state. Nothing else in the tracker changes. Raises TrackerError.
         """
+
+    def find_formulas(self, data: SheetData, updates: Sequence[CellUpdate]) -> set[tuple[int, int]]:
+        """Of the owned cells ``updates`` would write, the (sheet row, column index) of those
+        holding a formula that the values read do not show. The default: none (a backend
+        that reads formulas puts them in ``SheetData.formulas`` at once)."""
+        return set()
 
     def recheck(self, updates: Sequence[CellUpdate]) -> Sequence[CellUpdate]:
         """Just before writing: drop updates whose row moved or cell changed since ``read``.

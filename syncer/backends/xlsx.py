@@ -37,6 +37,7 @@ from syncer.backends.xlsx_write import (
     XLSX_CELL_LIMIT,
     TrackerTab,
     apply_updates,
+    formula_cells,
 )
 from syncer.errors import ConflictError, TrackerError
 from syncer.model import CellValue
@@ -143,6 +144,14 @@ class XlsxBackend(Backend):
         atomic_write(self.path, lambda out: out.write(content), backup=True)
         self._fingerprint = None
         self._state = state
+
+    def find_formulas(self, data: SheetData, updates: Sequence[CellUpdate]) -> set[tuple[int, int]]:
+        """The cells ``updates`` would write that hold a formula (the values read show only
+        what the formula last computed)."""
+        if not updates:
+            return set()
+        tab = TrackerTab(self._tab_title, self.header_row, self._header)
+        return formula_cells(self._read_bytes(), tab, updates, self.source)
 
     def _read_bytes(self) -> bytes:
         try:

@@ -102,6 +102,13 @@ class SheetEditor:
         col = self._col_covering(column)
         return int(col.get("style", "0")) if col is not None else 0
 
+    def has_formula(self, row: int, column: int) -> bool:
+        """Whether the cell at (row, column) holds a formula (``<f>``, shared ones included)."""
+        if self._existing_row(row) is None:
+            return False
+        cell = self._cells_of(row).get(column)
+        return cell is not None and cell.find(_FORMULA) is not None
+
     def column_width(self, column: int) -> float | None:
         col = self._col_covering(column)
         width = col.get("width") if col is not None else None

@@ -98,6 +98,32 @@ def apply_updates(
         package.close()
 
 
+def formula_cells(
+    data: bytes, tab: TrackerTab, updates: Sequence[CellUpdate], source: str
+) -> set[tuple[int, int]]:
+    """(sheet row, 0-based column) of the cells ``updates`` address that hold a formula."""
+    try:
+        package = Package(data)
+    except PackageError as error:
+        raise TrackerError(source, f"not a readable .xlsx file ({error})") from error
+    try:
+        entries = {entry.title: entry for entry in package.sheets()}
+        tracker = entries.get(tab.title)
+        if tracker is None or not tracker.is_worksheet:
+            return set()
+        editor = SheetEditor(package.read(tracker.part))
+        found: set[tuple[int, int]] = set()
+        for update in updates:
+            column = find_column(tab.header, update.column)
+            if column is not None and editor.has_formula(update.row, column):
+                found.add((update.row, column - 1))
+        return found
+    except (PackageError, SheetFormatError) as error:
+        raise TrackerError(source, f"cannot read this workbook ({error})") from error
+    finally:
+        package.close()
+
+
 def find_column(header: Sequence[str], wanted: str) -> int | None:
     """1-based column of a header text (exact first, then ignoring case and separators)."""
     if wanted in header:

@@ -191,6 +191,8 @@ class Spreadsheet:
         """A cell as values.get returns it for a valueRenderOption / dateTimeRenderOption."""
         cell = sheet.cells.get((row, column)) or {}
         entered = cell.get("userEnteredValue") or {}
+        # ValueRenderOption FORMULA (discovery sheets.v4.json): "Values will not be calculated.
+        # The reply will include the formulas"; any other cell reads as its value.
         if option == "FORMULA" and "formulaValue" in entered:
             return entered["formulaValue"]
         value = self.effective(sheet, row, column)

@@ -41,6 +41,7 @@ from syncer.google.sheet_cells import (
     STATE_SHEET,
     SheetMeta,
     from_serial,
+    is_formula,
     owned_field_of,
     quote_title,
     rectangles,
@@ -353,6 +354,44 @@ class SheetsBackend(Backend):
                 continue
             kept.append(update)
         return kept
+
+    def find_formulas(self, data: SheetData, updates: Sequence[CellUpdate]) -> set[tuple[int, int]]:
+        """The cells ``updates`` would write that hold a formula: one ``values:batchGet`` with
+        valueRenderOption FORMULA over the updated owned columns (only when there are updates).
+
+        Under FORMULA a formula reads as its text ("=...") and any other cell as its value, so a
+        cell is a formula when that text differs from the value read (a stored string "=x",
+        which syncer never writes but a person may, reads the same both ways).
+        """
+        targets = {(u.row, find_column(self._header, u.column)) for u in updates}
+        cells = {(row, column) for row, column in targets if column is not None}
+        if not cells:
+            return set()
+        columns = sorted({column for _, column in cells})
+        first, last = min(row for row, _ in cells), max(row for row, _ in cells)
+        ranges = [self._column_range(column, first, last) for column in columns]
+        reply = self._call(
+            "looking for formulas in syncer's columns",
+            lambda: self.client.values_batch_get(
+                self.key,
+                ranges,
+                params={"valueRenderOption": "FORMULA", "majorDimension": "COLUMNS"},
+            ),
+        )
+        found: set[tuple[int, int]] = set()
+        for column, value_range in zip(columns, reply.get("valueRanges", []), strict=False):
+            values = value_range.get("values", [])
+            for offset, value in enumerate(values[0] if values else []):
+                row = first + offset
+                if (row, column) in cells and is_formula(value, self._raw(row, column)):
+                    found.add((row, column))
+        return found
+
+    def _raw(self, row: int, column: int) -> CellValue:
+        """The value read at (sheet row, column index)."""
+        index = row - self.header_row - 1
+        cells = self._rows[index] if 0 <= index < len(self._rows) else []
+        return cells[column] if column < len(cells) else None
 
     def _column_range(self, column: int, first: int, last: int) -> str:
         letter = column_letter(column)

@@ -172,3 +172,13 @@ class SheetMeta:
             elif name.startswith("doc:"):
                 meta.doc_digests[name[4:]] = value
         return meta
+
+
+def is_formula(formula_render: object, value_read: object) -> bool:
+    """Whether a cell read under valueRenderOption FORMULA as ``formula_render`` (and as
+    ``value_read`` otherwise) holds a formula: its text starts with "=" and is not its value."""
+    return (
+        isinstance(formula_render, str)
+        and formula_render.startswith("=")
+        and formula_render != value_read
+    )

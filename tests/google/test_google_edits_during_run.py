@@ -228,7 +228,7 @@ def test_edit_between_recheck_and_write_settles_on_the_next_run(google: Google, 
     """No re-check can see an edit made after it (Sheets has no compare-and-set): the person's
     own cells still stay as typed, and the next run puts every owned cell right."""
     run = prepare(google, synced_before=True)
-    interfere(run, edit, reads_before_plan(True) + 1)
+    interfere(run, edit, reads_before_plan(True) + 2)  # the read, the formula look-up, the re-check
     config = sheet_config(run.key)
     result, _ = sync_tracker(config, run.options, opener=google.opener())
     assert result.failed is None, result.failed

@@ -46,7 +46,7 @@ def test_second_sync_with_nothing_changed_is_one_read_and_no_write(
     assert result.cells_written == 0
 
 
-def test_one_changed_input_cell_is_one_write_and_at_most_two_reads(
+def test_one_changed_input_cell_is_one_write_and_at_most_three_reads(
     google: Google, example_sheet: str
 ) -> None:
     config = sheet_config(example_sheet)
@@ -57,5 +57,5 @@ def test_one_changed_input_cell_is_one_write_and_at_most_two_reads(
     assert result.failed is None, result.failed
     reads, writes = kinds(google.requests(mark))
     assert len(writes) == 1 and writes[0].endswith("/values:batchUpdate")
-    assert 1 <= len(reads) <= 2
+    assert 1 <= len(reads) <= 3  # the read, the formula look-up, the re-check
     assert result.rows[0].decision.action.value == "none"
