@@ -102,6 +102,10 @@ def formula_cells(
     data: bytes, tab: TrackerTab, updates: Sequence[CellUpdate], source: str
 ) -> set[tuple[int, int]]:
     """(sheet row, 0-based column) of the cells ``updates`` address that hold a formula."""
+    targets = {(u.row, find_column(tab.header, u.column)) for u in updates}
+    cells = {(row, column) for row, column in targets if column is not None}
+    if not cells:  # only new columns: nothing there yet
+        return set()
     try:
         package = Package(data)
     except PackageError as error:
@@ -112,12 +116,7 @@ def formula_cells(
         if tracker is None or not tracker.is_worksheet:
             return set()
         editor = SheetEditor(package.read(tracker.part))
-        found: set[tuple[int, int]] = set()
-        for update in updates:
-            column = find_column(tab.header, update.column)
-            if column is not None and editor.has_formula(update.row, column):
-                found.add((update.row, column - 1))
-        return found
+        return {(row, column - 1) for row, column in cells if editor.has_formula(row, column)}
     except (PackageError, SheetFormatError) as error:
         raise TrackerError(source, f"cannot read this workbook ({error})") from error
     finally:
