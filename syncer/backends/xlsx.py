@@ -18,6 +18,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
+from lxml import etree
 from openpyxl import load_workbook
 from openpyxl.workbook.workbook import Workbook
 
@@ -30,6 +31,8 @@ from syncer.backends.local import (
     owned_kind,
     restore_neutralised,
 )
+from syncer.backends.xlsx_package import PackageError
+from syncer.backends.xlsx_tables import totals_rows
 from syncer.backends.xlsx_write import (
     DATE_FORMAT,
     DATETIME_FORMAT,
@@ -105,6 +108,10 @@ class XlsxBackend(Backend):
             state = _read_state(workbook)
         finally:
             workbook.close()
+        for row in _totals_rows(data, sheet.title, self.source):
+            index = row - self.header_row - 1
+            if 0 <= index < len(rows):
+                rows[index] = []  # a Table's totals row is not an application: a blank row
         self._fingerprint = hashlib.sha256(data).hexdigest()
         self._state = state
         self._tab_title = sheet.title
@@ -216,6 +223,13 @@ def _read_table(sheet: Any, header_row: int) -> tuple[list[str], list[list[CellV
                 if column < len(row):
                     row[column] = _owned_read(row[column], kind)
     return header, rows
+
+
+def _totals_rows(data: bytes, title: str, source: str) -> set[int]:
+    try:
+        return totals_rows(data, title)
+    except (PackageError, zipfile.BadZipFile, etree.XMLSyntaxError) as error:
+        raise TrackerError(source, f"not a readable .xlsx file ({error})") from error
 
 
 def _plain(value: object) -> CellValue:

@@ -42,6 +42,7 @@ _PARSED_ROWS_KEPT = 8
 #: Cell attributes that describe the old value; they go when syncer replaces it.
 _VALUE_ATTRIBUTES = ("t", "cm", "vm", "ph")
 _CELL_REFERENCE = re.compile(rb"""\sr\s*=\s*["']([^"']*)["']""")
+_MERGE_REFERENCE = re.compile(rb"""<(?:\w+:)?mergeCell\s[^>]*?ref\s*=\s*["']([^"']*)["']""")
 
 
 def split_reference(reference: str) -> tuple[int, int]:
@@ -89,6 +90,20 @@ class SheetEditor:
                 width = max(width, self._parsed_row_width(number))
             else:
                 width = max(width, self._stored_row_width(number))
+        return width
+
+    def merged_width(self, from_row: int) -> int:
+        """The rightmost column of a merged range reaching ``from_row`` or below (0: none)."""
+        layout = self._layout
+        width = 0
+        for found in _MERGE_REFERENCE.finditer(layout.data, layout.rows_end):
+            first, _, last = found.group(1).decode().replace("$", "").partition(":")
+            try:
+                last_row, last_column = split_reference(last or first)
+            except ValueError:
+                continue
+            if last_row >= from_row:
+                width = max(width, last_column)
         return width
 
     def style_of(self, row: int, column: int) -> int:
@@ -164,6 +179,8 @@ class SheetEditor:
         col.set("customWidth", "1")
         if hidden:
             col.set("hidden", "1")
+        else:  # split out of a hidden range ("hide all unused columns"): shown
+            col.attrib.pop("hidden", None)
 
     def to_bytes(self) -> bytes:
         """The part: the original bytes with the edited elements spliced in."""

@@ -21,6 +21,7 @@ from syncer.backends.local import OwnedKind, neutralise, owned_kind
 from syncer.backends.xlsx_package import Package, PackageError, SheetEntry
 from syncer.backends.xlsx_sheet import SheetEditor, SheetFormatError
 from syncer.backends.xlsx_styles import MissingStylesError, StyleBook
+from syncer.backends.xlsx_tables import sheet_tables
 from syncer.backends.xlsx_xml import MAIN_NS
 from syncer.drafts import SHORTENED_MARKER
 from syncer.errors import HeaderError, TrackerError
@@ -68,9 +69,17 @@ def apply_updates(
         editor = SheetEditor(package.read(tracker.part))
         writer = _CellWriter(editor, styles, package.uses_1904_dates())
         header = list(tab.header)
+        # New headers go right of the last used or merged column: never inside a merged range.
         width = max(len(header), editor.used_width(tab.header_row))
+        if new_columns:
+            width = max(width, editor.merged_width(tab.header_row))
         header += [""] * (width - len(header))
+        first_new = len(header) + 1
         _add_headers(editor, tab.header_row, header, new_columns, source)
+        if new_columns:
+            for table in sheet_tables(package, tracker.part):
+                if table.join(tab.header_row, first_new, new_columns):
+                    package.replace(table.part, table.to_bytes())
         for update in updates:
             if update.row <= tab.header_row:
                 raise TrackerError(source, f"row {update.row} is not a data row")

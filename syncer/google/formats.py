@@ -1,5 +1,5 @@
 """The look syncer gives a new owned column in Sheets: real dates, a wrapped Draft, a hidden
-Row ID (requests for one spreadsheets:batchUpdate)."""
+Row ID, every other one shown (requests for one spreadsheets:batchUpdate)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,34 @@ DRAFT_WIDTH_PX = 360
 def column_format(
     sheet_id: int, header_row: int, column: int, name: str | None
 ) -> list[dict[str, Any]]:
-    """The look of a new owned column: date formats, a wrapped Draft, a hidden Row ID."""
+    """The look of a new owned column: date formats, a wrapped Draft, a hidden Row ID; any
+    other new column is shown, even where the person hid the unused columns."""
+    requests_ = _column_look(sheet_id, header_row, column, name)
+    if name != "row_id":
+        requests_.append(shown(sheet_id, column))
+    return requests_
+
+
+def shown(sheet_id: int, column: int) -> dict[str, Any]:
+    """Unhide one column: a new column of syncer's may land among columns a person hid
+    ("hide all unused columns"), and a hidden Next Action is no use."""
+    return {
+        "updateDimensionProperties": {
+            "range": {
+                "sheetId": sheet_id,
+                "dimension": "COLUMNS",
+                "startIndex": column,
+                "endIndex": column + 1,
+            },
+            "properties": {"hiddenByUser": False},
+            "fields": "hiddenByUser",
+        }
+    }
+
+
+def _column_look(
+    sheet_id: int, header_row: int, column: int, name: str | None
+) -> list[dict[str, Any]]:
     cells = {
         "sheetId": sheet_id,
         "startRowIndex": header_row,
