@@ -8,7 +8,8 @@ Syncer's text goes in as inline strings, so xl/sharedStrings.xml is never touche
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from xml.sax.saxutils import escape
@@ -55,15 +56,7 @@ def apply_updates(
     source: str,
 ) -> bytes:
     """The workbook's new bytes; ``state`` None leaves the state sheet as it is."""
-    try:
-        package = Package(data)
-    except PackageError as error:
-        raise TrackerError(source, f"not a readable .xlsx file ({error})") from error
-    try:
-        entries = {entry.title: entry for entry in package.sheets()}
-        tracker = entries.get(tab.title)
-        if tracker is None or not tracker.is_worksheet:
-            raise TrackerError(source, f"the tab {tab.title!r} is not a worksheet syncer can write")
+    with _tracker_part(data, tab.title, source) as (package, entries, tracker):
         styles_part = package.styles_part()
         styles = StyleBook(package.read(styles_part) if styles_part else None)
         editor = SheetEditor(package.read(tracker.part))
@@ -97,14 +90,6 @@ def apply_updates(
         out = io.BytesIO()
         package.write(out)
         return out.getvalue()
-    except MissingStylesError as error:
-        raise TrackerError(
-            source, "the workbook has no cell styles part; save it in Excel first"
-        ) from error
-    except (PackageError, SheetFormatError) as error:
-        raise TrackerError(source, f"cannot write this workbook ({error})") from error
-    finally:
-        package.close()
 
 
 def formula_cells(
@@ -115,19 +100,32 @@ def formula_cells(
     cells = {(row, column) for row, column in targets if column is not None}
     if not cells:  # only new columns: nothing there yet
         return set()
+    with _tracker_part(data, tab.title, source) as (package, _, tracker):
+        editor = SheetEditor(package.read(tracker.part))
+        return {(row, column - 1) for row, column in cells if editor.has_formula(row, column)}
+
+
+@contextmanager
+def _tracker_part(
+    data: bytes, title: str, source: str
+) -> Iterator[tuple[Package, dict[str, SheetEntry], SheetEntry]]:
+    """(the package, its tabs by title, the tracker's tab); a broken workbook is a TrackerError."""
     try:
         package = Package(data)
     except PackageError as error:
         raise TrackerError(source, f"not a readable .xlsx file ({error})") from error
     try:
         entries = {entry.title: entry for entry in package.sheets()}
-        tracker = entries.get(tab.title)
+        tracker = entries.get(title)
         if tracker is None or not tracker.is_worksheet:
-            return set()
-        editor = SheetEditor(package.read(tracker.part))
-        return {(row, column - 1) for row, column in cells if editor.has_formula(row, column)}
+            raise TrackerError(source, f"the tab {title!r} is not a worksheet syncer can write")
+        yield package, entries, tracker
+    except MissingStylesError as error:
+        raise TrackerError(
+            source, "the workbook has no cell styles part; save it in Excel first"
+        ) from error
     except (PackageError, SheetFormatError) as error:
-        raise TrackerError(source, f"cannot read this workbook ({error})") from error
+        raise TrackerError(source, f"cannot write this workbook ({error})") from error
     finally:
         package.close()
 

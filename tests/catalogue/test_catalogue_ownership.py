@@ -93,16 +93,22 @@ class Tracker(ABC):
         return "" if value is None else str(value)
 
 
-class CsvTracker(Tracker):
-    def __init__(self, tmp_path: Path, header: list[str], rows: list[list[Any]]) -> None:
-        self.path = csv_file(tmp_path / "tracker.csv", header, rows)
-        self.source = str(self.path)
+class LocalTracker(Tracker):
+    """A tracker file, synced by the real CLI."""
+
+    path: Path
 
     def sync(self, today: str = TODAY) -> Outcome:
         run = sync(self.path, extra=["--today", today])
         assert run.exit_code == 0, run.output
         tracker = run.tracker
         return Outcome(tracker["errors"], tracker["conflicts"], tracker["cells_written"])
+
+
+class CsvTracker(LocalTracker):
+    def __init__(self, tmp_path: Path, header: list[str], rows: list[list[Any]]) -> None:
+        self.path = csv_file(tmp_path / "tracker.csv", header, rows)
+        self.source = str(self.path)
 
     def header(self) -> list[str]:
         return read_csv(self.path)[0]
@@ -134,16 +140,10 @@ class CsvTracker(Tracker):
         (self.path.parent / (self.path.name + ".syncer.json")).unlink()
 
 
-class XlsxTracker(Tracker):
+class XlsxTracker(LocalTracker):
     def __init__(self, tmp_path: Path, header: list[str], rows: list[list[Any]]) -> None:
         self.path = xlsx_file(tmp_path / "tracker.xlsx", header, rows)
         self.source = str(self.path)
-
-    def sync(self, today: str = TODAY) -> Outcome:
-        run = sync(self.path, extra=["--today", today])
-        assert run.exit_code == 0, run.output
-        tracker = run.tracker
-        return Outcome(tracker["errors"], tracker["conflicts"], tracker["cells_written"])
 
     def header(self) -> list[str]:
         sheet = load_workbook(self.path).worksheets[0]
