@@ -162,6 +162,10 @@ class Planner:
         self.incremental = incremental
         self.cell_limit = cell_limit
         self._today_iso = today.isoformat()
+        if config.templates is not None:
+            # A coach's folder is checked before its files are read (a link out, a missing
+            # file): a template problem fails the tracker with its message, never a traceback.
+            self.renderer.check()
         self._coach_templates = (
             sorted(Path(config.templates).glob("*.j2")) if config.templates is not None else []
         )

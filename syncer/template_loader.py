@@ -76,9 +76,17 @@ class ConfinedLoader(BaseLoader):
         if not source.resolve().is_relative_to(folder):
             raise SecurityError(refusal(template) + " (a link to a place outside the folder)")
         if not source.is_file():
+            if source.is_symlink():
+                raise TemplateNotFound(template, f"template {template!r} is a link to nothing")
             return None
-        modified = os.path.getmtime(source)
-        text = source.read_text(encoding="utf-8")
+        try:
+            modified = os.path.getmtime(source)
+            text = source.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
+            raise TemplateNotFound(
+                template, f"cannot read template {template!r}: {reason}"
+            ) from None
 
         def uptodate() -> bool:
             try:

@@ -159,3 +159,26 @@ def test_a_template_escape_fails_the_sheets_tracker_and_reads_nothing(
     assert "follow_up.email.j2" in result.failed
     assert google.sheets.snapshot(key) == before
     assert_secret_nowhere(tmp_path, result.failed)
+
+
+@pytest.mark.parametrize(
+    ("target", "words"),
+    [
+        ("/nonexistent/secret.j2", ("refused", "outside the folder")),
+        ("missing.j2", ("link to nothing",)),
+    ],
+    ids=["out of the folder", "inside the folder"],
+)
+def test_a_template_that_is_a_link_to_nothing_fails_the_tracker_cleanly(
+    tmp_path: Path, target: str, words: tuple[str, ...]
+) -> None:
+    path = csv_file(tmp_path / "tracker.csv", BASE_HEADER, ROWS)
+    before = path.read_bytes()
+    folder = coach_folder(tmp_path, "Hello {{ company }}")
+    (folder / "follow_up.email.j2").unlink()
+    os.symlink(target, folder / "follow_up.email.j2")
+
+    run = sync(config=config_with_templates(tmp_path, path, folder))
+
+    assert_tracker_failed(run, path, "follow_up.email.j2", *words)
+    assert path.read_bytes() == before
