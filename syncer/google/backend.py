@@ -40,8 +40,8 @@ from syncer.google.session import REQUEST_TIMEOUT, google_session
 from syncer.google.sheet_cells import (
     STATE_SHEET,
     SheetMeta,
+    formulas_in,
     from_serial,
-    is_formula,
     owned_field_of,
     quote_title,
     rectangles,
@@ -357,12 +357,7 @@ class SheetsBackend(Backend):
 
     def find_formulas(self, data: SheetData, updates: Sequence[CellUpdate]) -> set[tuple[int, int]]:
         """The cells ``updates`` would write that hold a formula: one ``values:batchGet`` with
-        valueRenderOption FORMULA over the updated owned columns (only when there are updates).
-
-        Under FORMULA a formula reads as its text ("=...") and any other cell as its value, so a
-        cell is a formula when that text differs from the value read (a stored string "=x",
-        which syncer never writes but a person may, reads the same both ways).
-        """
+        valueRenderOption FORMULA over the updated owned columns (``sheet_cells.formulas_in``)."""
         targets = {(u.row, find_column(self._header, u.column)) for u in updates}
         cells = {(row, column) for row, column in targets if column is not None}
         if not cells:
@@ -378,14 +373,7 @@ class SheetsBackend(Backend):
                 params={"valueRenderOption": "FORMULA", "majorDimension": "COLUMNS"},
             ),
         )
-        found: set[tuple[int, int]] = set()
-        for column, value_range in zip(columns, reply.get("valueRanges", []), strict=False):
-            values = value_range.get("values", [])
-            for offset, value in enumerate(values[0] if values else []):
-                row = first + offset
-                if (row, column) in cells and is_formula(value, self._raw(row, column)):
-                    found.add((row, column))
-        return found
+        return formulas_in(reply, columns, first, cells, self._raw)
 
     def _raw(self, row: int, column: int) -> CellValue:
         """The value read at (sheet row, column index)."""

@@ -6,9 +6,10 @@ No I/O here, so the arithmetic that decides which cells are written is tested on
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from syncer.columns import column_letter, owned_headers
 from syncer.errors import ConfigError
@@ -174,11 +175,27 @@ class SheetMeta:
         return meta
 
 
-def is_formula(formula_render: object, value_read: object) -> bool:
-    """Whether a cell read under valueRenderOption FORMULA as ``formula_render`` (and as
-    ``value_read`` otherwise) holds a formula: its text starts with "=" and is not its value."""
-    return (
-        isinstance(formula_render, str)
-        and formula_render.startswith("=")
-        and formula_render != value_read
-    )
+def formulas_in(
+    reply: dict[str, Any],
+    columns: Sequence[int],
+    first_row: int,
+    wanted: set[tuple[int, int]],
+    value_read: Callable[[int, int], object],
+) -> set[tuple[int, int]]:
+    """The (row, column) among ``wanted`` that hold a formula, from a COLUMNS-major batchGet
+    of ``columns`` (rows from ``first_row``) under valueRenderOption FORMULA.
+
+    Under FORMULA a formula reads as its text ("=...") and any other cell as its value, so a
+    cell is a formula when that text differs from the value read (a stored string "=x",
+    which syncer never writes but a person may, reads the same both ways).
+    """
+    found: set[tuple[int, int]] = set()
+    for column, value_range in zip(columns, reply.get("valueRanges", []), strict=False):
+        values = value_range.get("values", [])
+        for offset, value in enumerate(values[0] if values else []):
+            row = first_row + offset
+            if (row, column) not in wanted or not isinstance(value, str):
+                continue
+            if value.startswith("=") and value != value_read(row, column):
+                found.add((row, column))
+    return found
