@@ -67,6 +67,12 @@ class Identity:
     email: str
     project: str
 
+    @property
+    def is_service_account(self) -> bool:
+        """Service accounts are ``name@PROJECT.iam.gserviceaccount.com`` (or a Google-managed
+        ``...gserviceaccount.com`` agent): identities that own no Drive storage."""
+        return self.email.lower().endswith(".gserviceaccount.com")
+
 
 ANONYMOUS = Identity("anonymous@emulator.invalid", "emulator")
 
@@ -74,7 +80,9 @@ ANONYMOUS = Identity("anonymous@emulator.invalid", "emulator")
 Handler = Callable[[Request, "re.Match[str]"], Response]
 
 
-def google_error(status: int, message: str, reason: str | None = None) -> Response:
+def google_error(
+    status: int, message: str, reason: str | None = None, domain: str = "global"
+) -> Response:
     """A Google JSON error body, as Sheets/Drive/Docs send it."""
     statuses = {
         400: "INVALID_ARGUMENT",
@@ -92,7 +100,7 @@ def google_error(status: int, message: str, reason: str | None = None) -> Respon
         "status": statuses.get(status, "UNKNOWN"),
     }
     if reason:
-        error["errors"] = [{"message": message, "domain": "global", "reason": reason}]
+        error["errors"] = [{"message": message, "domain": domain, "reason": reason}]
     return Response(status, {"error": error}, {"Content-Type": "application/json; charset=UTF-8"})
 
 
