@@ -427,11 +427,12 @@ class DocsService:
     def delete_document(self, doc_id: str) -> None:
         self.documents.pop(doc_id, None)
 
-    def document(self, doc_id: str, email: str = ANONYMOUS.email) -> Document:
+    def document(self, doc_id: str, email: str = ANONYMOUS.email, edit: bool = False) -> Document:
         found = self.documents.get(doc_id)
         if found is None:
             raise DocsError(404, "Requested entity was not found.")
-        if not self.drive.can_access(doc_id, email):
+        allowed = self.drive.can_edit if edit else self.drive.can_access
+        if not allowed(doc_id, email):
             raise DocsError(403, "The caller does not have permission")
         return found
 
@@ -470,7 +471,7 @@ class DocsService:
     def _batch_update(self, request: Request, match: Any) -> Response:
         doc_id = match["doc"]
         try:
-            document = self.document(doc_id, self.emulator.identify(request).email)
+            document = self.document(doc_id, self.emulator.identify(request).email, edit=True)
             update = BatchUpdate(document)
             replies = update.apply((request.json() or {}).get("requests") or [])
         except DocsError as error:

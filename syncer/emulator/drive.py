@@ -164,6 +164,7 @@ class FileKind:
 
 
 _DEFAULT_FIELDS = "kind,id,name,mimeType"
+_EDIT_ROLES = frozenset({"owner", "organizer", "fileOrganizer", "writer"})
 _SERVICES: weakref.WeakKeyDictionary[Emulator, DriveService] = weakref.WeakKeyDictionary()
 
 
@@ -262,6 +263,22 @@ class DriveService:
         shared = self.drives.get(file.drive_id or "")
         granted = file.permissions + (shared.members if shared is not None else [])
         return any(p.type == "anyone" or (p.email or "").lower() == email.lower() for p in granted)
+
+    def can_edit(self, file_id: str, email: str) -> bool:
+        """Owners, writers and shared-drive organisers/writers may change a file (and share
+        it); readers and commenters only look."""
+        file = self.files.get(file_id)
+        if file is None or not self.can_access(file_id, email):
+            return False
+        if email == ANONYMOUS.email:
+            return True
+        shared = self.drives.get(file.drive_id or "")
+        granted = file.permissions + (shared.members if shared is not None else [])
+        return any(
+            p.role in _EDIT_ROLES
+            and (p.type == "anyone" or (p.email or "").lower() == email.lower())
+            for p in granted
+        )
 
     def touch(self, file_id: str) -> None:
         file = self.files.get(file_id)
@@ -401,6 +418,11 @@ class DriveService:
         error = self.check(request, file_id)
         if error is not None:
             return error
+        if not self.can_edit(file_id, self.emulator.identify(request).email):
+            # Drive v3 permissions.create: only those who may edit may share (the default
+            # writersCanShare); its error is insufficientFilePermissions.
+            message = f"The user does not have sufficient permissions for file {file_id}."
+            return google_error(403, message, "insufficientFilePermissions")
         body = request.json() or {}
         if body.get("type") not in {"user", "group", "domain", "anyone"} or not body.get("role"):
             return google_error(400, "The permission type field is required.", "required")
