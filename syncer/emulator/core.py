@@ -52,6 +52,18 @@ class Response:
     delay: float = 0.0  # seconds to wait before answering (fault injection)
     drop: bool = False  # close the connection without answering (fault injection)
 
+    def wire_headers(self) -> dict[str, str]:
+        """The headers as the transports send them: a JSON body is labelled JSON, and an empty
+        answer (a 204 to a DELETE) ``text/html``, as Google's front end labels it (the recorded
+        cassettes: every Drive files.delete answers 204 with Content-Type text/html)."""
+        headers = dict(self.headers)
+        if not any(name.lower() == "content-type" for name in headers):
+            if self.body is None:
+                headers["Content-Type"] = "text/html"
+            elif not isinstance(self.body, bytes):
+                headers["Content-Type"] = "application/json; charset=UTF-8"
+        return headers
+
     def encoded(self) -> bytes:
         if self.body is None:
             return b""
