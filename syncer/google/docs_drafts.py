@@ -245,6 +245,29 @@ class DocDrafts:
             changes.append(_insert(section.heading.start, title))
         return changes
 
+    def probe(self) -> tuple[bool, str, str]:
+        """For ``syncer doctor``, without writing: (fine, what syncer will do, how to fix)."""
+        configured = self.access.configured_doc
+        if configured:
+            try:
+                self._get(configured)
+            except _Missing as missing:
+                return (
+                    False,
+                    f"{self.access.who} cannot open the drafts Doc {doc_url(configured)} "
+                    f"(HTTP {missing.status})",
+                    f"share that Doc with {self.access.who} as Editor",
+                )
+            return True, f"drafts go to the Doc {doc_url(configured)}", ""
+        if self.access.service_account:
+            return (
+                False,
+                f"{self.access.who} is a service account: Google lets it own no Doc",
+                f"create a Google Doc, share it with {self.access.who} as Editor and set "
+                'drafts_doc = "<its URL>"',
+            )
+        return True, "syncer creates the drafts Doc, owned by you and shared like the tracker", ""
+
     # -- which Doc -----------------------------------------------------------------------------
 
     def _open(self) -> dict[str, Any]:

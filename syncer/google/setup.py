@@ -281,6 +281,8 @@ def doctor(
         )
     else:
         checks.append(Check("config", True, f"drafts go to: {config.drafts}"))
+    if config.drafts == "doc":
+        checks.append(Check("drafts Doc", *backend.doc_drafts().probe()))
     return checks
 
 

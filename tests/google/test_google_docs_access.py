@@ -17,6 +17,7 @@ from syncer.emulator.oauth import make_service_account_key
 from syncer.emulator.server import running
 from syncer.google.backend import open_sheet
 from syncer.google.docs_drafts import doc_text
+from syncer.google.setup import doctor
 from syncer.sync import RunOptions, TrackerResult, sync_tracker
 from tests.google.conftest import NO_RETRY, NOW, OPTIONS, TODAY, Google, example_rows, sheet_config
 from tests.google.test_google_docs import doc_files, draft_cells
@@ -202,3 +203,20 @@ def test_any_text_a_person_types_works_over_two_runs_updating_in_place(
     kept = draft_cells(loopback, key)
     assert all(kept[row_id] == link for row_id, link in links.items() if row_id in kept)
     assert doc_files(loopback) == [doc_id]
+
+
+def test_doctor_says_what_a_service_account_needs_for_drafts_in_a_doc(
+    google: Google, tmp_path: Path
+) -> None:
+    key, credentials = persons_tracker(google), robot_key(google, tmp_path)
+    unconfigured = sheet_config(key, drafts="doc", credentials=credentials)
+    [check] = [c for c in doctor(unconfigured, emulator=google.emulator) if c.name == "drafts Doc"]
+    assert not check.ok and ROBOT in check.fix and "drafts_doc" in check.fix
+    doc_id = persons_doc(google, share_as=None)
+    hidden = sheet_config(key, drafts="doc", drafts_doc=doc_id, credentials=credentials)
+    [check] = [c for c in doctor(hidden, emulator=google.emulator) if c.name == "drafts Doc"]
+    assert not check.ok and check.fix == f"share that Doc with {ROBOT} as Editor"
+    google.docs.drive.share(doc_id, ROBOT, "writer")
+    [check] = [c for c in doctor(hidden, emulator=google.emulator) if c.name == "drafts Doc"]
+    assert check.ok and doc_id in check.message
+    assert creates(google) == [] and google.docs.text(doc_id) == "\n"
