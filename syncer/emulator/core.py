@@ -157,6 +157,8 @@ class Emulator:
         self.after: list[Callable[[Request, Response], None]] = []
         # Maps a request to its caller (the OAuth service replaces it: bearer token -> account).
         self.identify: Callable[[Request], Identity] = lambda request: ANONYMOUS
+        #: The scopes the request's token grants; None when unknown (no token: unrestricted).
+        self.granted_scopes: Callable[[Request], frozenset[str] | None] = lambda request: None
 
     def add_log_sink(self, sink: Callable[[dict[str, Any]], None]) -> None:
         self._log_sinks.append(sink)

@@ -458,6 +458,7 @@ class DocsService:
         if refused is not None:
             return refused
         doc_id = self.create_document(str(body.get("title", "")), owner=caller.email)
+        self.drive.files[doc_id].made_by.add(caller.email)
         return Response(200, self.documents[doc_id].to_json(), dict(JSON_HEADERS))
 
     def _get(self, request: Request, match: Any) -> Response:

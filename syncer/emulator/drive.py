@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from syncer.emulator.core import ANONYMOUS, Emulator, Identity, Request, Response, google_error
+from syncer.emulator.discovery import find_method
 
 SPREADSHEET_MIME = "application/vnd.google-apps.spreadsheet"
 DOCUMENT_MIME = "application/vnd.google-apps.document"
@@ -118,6 +119,8 @@ class DriveFile:
     permissions: list[Permission] = field(default_factory=list)
     trashed: bool = False
     drive_id: str | None = None  # the shared drive that owns the file; None: the owner's My Drive
+    #: Who made it through the API: the "app" whose drive.file scope reaches it.
+    made_by: set[str] = field(default_factory=set)
 
     def resource(self) -> dict[str, Any]:
         resource: dict[str, Any] = {
@@ -164,6 +167,7 @@ class FileKind:
 
 
 _DEFAULT_FIELDS = "kind,id,name,mimeType"
+_DRIVE_FILE_SCOPE = "https://www.googleapis.com/auth/drive.file"
 _EDIT_ROLES = frozenset({"owner", "organizer", "fileOrganizer", "writer"})
 _SERVICES: weakref.WeakKeyDictionary[Emulator, DriveService] = weakref.WeakKeyDictionary()
 
@@ -280,6 +284,20 @@ class DriveService:
             for p in granted
         )
 
+    def _per_file_only(self, request: Request) -> bool:
+        """Whether the only scope that lets the token call this method is ``drive.file``: Google
+        then lets it reach only the files the app made (or a person opened with it), and answers
+        404 for the others, as for a file not shared (Drive API scopes guide: "drive.file ...
+        Create new Drive files, or modify existing files, that you open with an app or that the
+        user shares with an app")."""
+        granted = self.emulator.granted_scopes(request)
+        if granted is None:
+            return False
+        match = find_method(request)
+        accepted = frozenset(match.method.scopes) if match is not None else frozenset()
+        usable = granted & accepted if accepted else granted
+        return usable == {_DRIVE_FILE_SCOPE}
+
     def touch(self, file_id: str) -> None:
         file = self.files.get(file_id)
         if file is not None:
@@ -290,6 +308,8 @@ class DriveService:
         file = self.files.get(file_id)
         email = self.emulator.identify(request).email
         if file is None or not self.can_access(file_id, email):
+            return _not_found(file_id)
+        if self._per_file_only(request) and email not in file.made_by:
             return _not_found(file_id)
         all_drives = (request.param("supportsAllDrives") or "").lower() == "true"
         if file.drive_id is not None and not all_drives:
@@ -335,6 +355,7 @@ class DriveService:
             return refused
         owner = self.emulator.identify(request).email
         file = self.add_file(body.get("name") or "Untitled", mime_type, owner, drive_id=drive_id)
+        file.made_by.add(owner)
         file.parents = parents or file.parents
         kind = self.kinds.get(mime_type)
         if kind is not None:
@@ -389,6 +410,7 @@ class DriveService:
         name = body.get("name") or f"Copy of {source.name}"
         owner = self.emulator.identify(request).email
         copy = self.add_file(name, source.mime_type, owner, drive_id=drive_id)
+        copy.made_by.add(owner)
         copy.parents = parents
         kind = self.kinds.get(source.mime_type)
         if kind is not None:
@@ -398,7 +420,12 @@ class DriveService:
     def _list(self, request: Request, match: re.Match[str]) -> Response:
         email = self.emulator.identify(request).email
         matches = _query_matcher(request.param("q") or "")
-        files = [f for f in self.files.values() if self.can_access(f.id, email) and matches(f)]
+        per_file = self._per_file_only(request)
+        files = [
+            f
+            for f in self.files.values()
+            if self.can_access(f.id, email) and matches(f) and (not per_file or email in f.made_by)
+        ]
         files.sort(key=lambda f: f.modified, reverse=True)
         page_size = int(request.param("pageSize") or 100)
         start = int(request.param("pageToken") or 0)

@@ -462,6 +462,7 @@ class SheetsService:
         if refused is not None:
             return refused
         file = self.drive.add_file(title, SPREADSHEET_MIME, caller.email)
+        file.made_by.add(caller.email)
         book = self._create_book(file.id, title)
         # spreadsheets.create takes SpreadsheetProperties: a locale and time zone given are kept
         for name in ("locale", "timeZone", "autoRecalc"):

@@ -23,6 +23,7 @@ ROBOT = "nightly@job-hunt-42.iam.gserviceaccount.com"
 PERSON = "jo@example.com"
 DRIVE = "https://www.googleapis.com/drive/v3/files"
 DOCS = "https://docs.googleapis.com/v1/documents"
+DRIVE_FILE = "https://www.googleapis.com/auth/drive.file"
 SCOPES = [
     "https://www.googleapis.com/auth/drive",
     "https://www.googleapis.com/auth/documents",
@@ -60,9 +61,9 @@ def robot(emulator: Emulator) -> AuthorizedSession:
     return session
 
 
-def person(emulator: Emulator) -> requests.Session:
+def person(emulator: Emulator, scopes: tuple[str, ...] = tuple(SCOPES)) -> requests.Session:
     """A person signed in with OAuth (a token the emulator issued for them)."""
-    token = oauth(emulator).issue_token(Identity(PERSON, "emulator"), tuple(SCOPES))
+    token = oauth(emulator).issue_token(Identity(PERSON, "emulator"), scopes)
     session = emulator_session(emulator)
     session.headers["Authorization"] = f"Bearer {token}"
     return session
@@ -148,3 +149,21 @@ def test_people_still_create_files_in_their_own_drive(emulator: Emulator) -> Non
     assert created.status_code == 200
     copied = jo.post(f"{DRIVE}/{created.json()['id']}/copy", json={"name": "Copy"})
     assert copied.status_code == 200
+
+
+def test_drive_file_scope_reaches_only_the_files_the_app_made(emulator: Emulator) -> None:
+    sheets = SheetsService.install(emulator)
+    tracker = sheets.create_spreadsheet("Tracker", owner=PERSON)  # made in the Sheets UI
+    per_file = (DRIVE_FILE, "https://www.googleapis.com/auth/documents")
+    jo = person(emulator, per_file)
+    assert jo.get(f"{DRIVE}/{tracker}/permissions").status_code == 404
+    made = jo.post(DOCS, json={"title": "Drafts"}).json()["documentId"]
+    assert jo.get(f"{DRIVE}/{made}/permissions").status_code == 200
+    listed = jo.get(DRIVE, params={"fields": "files(id)"}).json()["files"]
+    assert listed == [{"id": made}]
+    metadata = person(
+        emulator, (*per_file, "https://www.googleapis.com/auth/drive.metadata.readonly")
+    )
+    assert metadata.get(f"{DRIVE}/{tracker}/permissions").status_code == 200
+    grant = {"type": "user", "role": "reader", "emailAddress": "x@example.com"}
+    assert metadata.post(f"{DRIVE}/{tracker}/permissions", json=grant).status_code == 404
