@@ -258,6 +258,15 @@ class DocDrafts:
                     f"(HTTP {missing.status})",
                     f"share that Doc with {self.access.who} as Editor",
                 )
+            unshared = self._audience_missing(configured)
+            if unshared:
+                return (
+                    False,
+                    f"the drafts Doc {doc_url(configured)} is not shared with "
+                    f"{', '.join(unshared)}, who can open the tracker: the Draft links will not "
+                    "open for them",
+                    "share the Doc with them as you share the tracker",
+                )
             return True, f"drafts go to the Doc {doc_url(configured)}", ""
         if self.access.service_account:
             return (
@@ -267,6 +276,17 @@ class DocDrafts:
                 'drafts_doc = "<its URL>"',
             )
         return True, "syncer creates the drafts Doc, owned by you and shared like the tracker", ""
+
+    def _audience_missing(self, doc_id: str) -> list[str]:
+        """Who can open the tracker but not the Doc (when Drive lets syncer see both lists)."""
+        try:
+            on_doc = {_grantee(p) for p in self._permissions(doc_id)}
+            tracker = self._permissions(self.access.tracker_key)
+        except _Refused:
+            return []
+        mine = ("user", (self.access.account or "").lower())
+        missing = [p for p in tracker if _grantee(p) not in on_doc and _grantee(p) != mine]
+        return [p.get("emailAddress") or p.get("domain") or str(p.get("type")) for p in missing]
 
     # -- which Doc -----------------------------------------------------------------------------
 

@@ -219,4 +219,10 @@ def test_doctor_says_what_a_service_account_needs_for_drafts_in_a_doc(
     google.docs.drive.share(doc_id, ROBOT, "writer")
     [check] = [c for c in doctor(hidden, emulator=google.emulator) if c.name == "drafts Doc"]
     assert check.ok and doc_id in check.message
+    google.sheets.share(key, COACH, "writer")
+    [check] = [c for c in doctor(hidden, emulator=google.emulator) if c.name == "drafts Doc"]
+    assert not check.ok and COACH in check.message and "Draft links" in check.message
+    google.docs.drive.share(doc_id, COACH, "reader")
+    [check] = [c for c in doctor(hidden, emulator=google.emulator) if c.name == "drafts Doc"]
+    assert check.ok
     assert creates(google) == [] and google.docs.text(doc_id) == "\n"
