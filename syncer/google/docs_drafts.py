@@ -320,8 +320,8 @@ class DocDrafts:
                     ) from None
                 log.warning("the drafts Doc %s is gone; creating a new one", self.meta.doc_id)
             else:
-                if not self.meta.doc_shared:
-                    self._share_like_tracker(self.meta.doc_id)
+                if not self.meta.doc_shared and not self.access.service_account:
+                    self._share_like_tracker(self.meta.doc_id)  # a share that failed before
                 return document
         return self._create()
 

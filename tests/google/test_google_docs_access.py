@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from syncer.emulator.faults import Fault, FaultInjector
 from syncer.emulator.oauth import make_service_account_key
 from syncer.emulator.server import running
 from syncer.google.backend import open_sheet
@@ -63,6 +64,16 @@ def robot_key(google: Google, tmp_path: Path) -> Path:
     path.write_text(json.dumps(info), encoding="utf-8")
     os.chmod(path, 0o600)
     return path
+
+
+def oauth_client_file(tmp_path: Path) -> Path:
+    client_file = tmp_path / "client_secret.json"
+    client_file.write_text(
+        json.dumps({"installed": {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}}),
+        encoding="utf-8",
+    )
+    os.chmod(client_file, 0o600)
+    return client_file
 
 
 def persons_tracker(google: Google, rows: list[list[str]] | None = None) -> str:
@@ -143,13 +154,7 @@ def test_oauth_user_credentials_create_the_doc_owned_by_the_person_and_shared_li
     key = loopback.sheets.create_spreadsheet("Mine", {"Applications": example_rows()}, owner=EMAIL)
     loopback.sheets.share(key, COACH, "writer")
     loopback.sheets.share(key, "friend@example.com", "reader")
-    client_file = tmp_path / "client_secret.json"
-    client_file.write_text(
-        json.dumps({"installed": {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}}),
-        encoding="utf-8",
-    )
-    os.chmod(client_file, 0o600)
-    config = sheet_config(key, drafts="doc", oauth_client=client_file)
+    config = sheet_config(key, drafts="doc", oauth_client=oauth_client_file(tmp_path))
     result = sync(config, interactive=True, sign_in=BrowserSignIn(loopback))
     assert result.failed is None, result.failed
     [doc_id] = doc_files(loopback)
@@ -164,6 +169,26 @@ def test_oauth_user_credentials_create_the_doc_owned_by_the_person_and_shared_li
     assert again.failed is None and again.cells_written == 0
     assert [e for e in loopback.requests(mark) if e["method"] != "GET"] == []
     assert len(drive.files[doc_id].permissions) == 3, "shared once"
+
+
+def test_a_share_that_failed_is_made_on_the_next_run_with_no_second_doc(
+    google: Google, tmp_path: Path
+) -> None:
+    google.oauth.register_oauth_client(CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, EMAIL)
+    key = google.sheets.create_spreadsheet("Mine", {"Applications": example_rows()}, owner=EMAIL)
+    google.sheets.share(key, COACH, "writer")
+    config = sheet_config(key, drafts="doc", oauth_client=oauth_client_file(tmp_path))
+    faults = FaultInjector.install(google.emulator)
+    faults.inject(Fault.error(500), method="POST", path=r"^/drive/v3/files/[^/]+/permissions$")
+    opener = google.opener(interactive=True, sign_in=BrowserSignIn(google))
+    failed, _ = sync_tracker(config, OPTIONS, opener=opener)
+    assert failed.failed and "could not share the drafts Doc" in failed.failed
+    [doc_id] = doc_files(google)
+    assert not google.docs.drive.can_access(doc_id, COACH)
+    result, _ = sync_tracker(config, OPTIONS, opener=google.opener(interactive=False))
+    assert result.failed is None, result.failed
+    assert doc_files(google) == [doc_id] and google.docs.drive.can_access(doc_id, COACH)
+    assert draft_cells(google, key)
 
 
 def test_any_text_a_person_types_works_over_two_runs_updating_in_place(
