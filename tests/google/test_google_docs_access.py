@@ -18,7 +18,7 @@ from syncer.emulator.oauth import make_service_account_key
 from syncer.emulator.server import running
 from syncer.google.backend import open_sheet
 from syncer.google.docs_drafts import doc_text
-from syncer.google.setup import doctor
+from syncer.google.setup import doctor, prepare_sheet
 from syncer.sync import RunOptions, TrackerResult, sync_tracker
 from tests.google.conftest import NO_RETRY, NOW, OPTIONS, TODAY, Google, example_rows, sheet_config
 from tests.google.test_google_docs import doc_files, draft_cells
@@ -251,3 +251,13 @@ def test_doctor_says_what_a_service_account_needs_for_drafts_in_a_doc(
     [check] = [c for c in doctor(hidden, emulator=google.emulator) if c.name == "drafts Doc"]
     assert check.ok
     assert creates(google) == [] and google.docs.text(doc_id) == "\n"
+
+
+def test_init_sheet_says_what_a_service_account_needs_for_drafts_in_a_doc(
+    google: Google, tmp_path: Path
+) -> None:
+    key = persons_tracker(google, [example_rows()[0]])
+    config = sheet_config(key, drafts="doc", credentials=robot_key(google, tmp_path))
+    done = prepare_sheet(config, emulator=google.emulator)
+    assert done[-1].startswith("drafts Doc not ready: ") and ROBOT in done[-1]
+    assert "drafts_doc" in done[-1] and creates(google) == []
