@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from syncer.config import TrackerConfig
 from syncer.emulator.faults import Fault, FaultInjector
 from syncer.emulator.oauth import make_service_account_key
 from syncer.emulator.server import running
@@ -66,14 +67,18 @@ def robot_key(google: Google, tmp_path: Path) -> Path:
     return path
 
 
-def oauth_client_file(tmp_path: Path) -> Path:
+def users_tracker(google: Google, tmp_path: Path) -> tuple[str, TrackerConfig]:
+    """A tracker the signed-in person owns and shares with their coach, in doc mode."""
+    google.oauth.register_oauth_client(CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, EMAIL)
+    key = google.sheets.create_spreadsheet("Mine", {"Applications": example_rows()}, owner=EMAIL)
+    google.sheets.share(key, COACH, "writer")
     client_file = tmp_path / "client_secret.json"
     client_file.write_text(
         json.dumps({"installed": {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}}),
         encoding="utf-8",
     )
     os.chmod(client_file, 0o600)
-    return client_file
+    return key, sheet_config(key, drafts="doc", oauth_client=client_file)
 
 
 def persons_tracker(google: Google, rows: list[list[str]] | None = None) -> str:
@@ -150,11 +155,8 @@ def test_a_doc_not_shared_for_editing_names_the_doc_and_the_account(
 def test_oauth_user_credentials_create_the_doc_owned_by_the_person_and_shared_like_the_tracker(
     loopback: Google, tmp_path: Path
 ) -> None:
-    loopback.oauth.register_oauth_client(CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, EMAIL)
-    key = loopback.sheets.create_spreadsheet("Mine", {"Applications": example_rows()}, owner=EMAIL)
-    loopback.sheets.share(key, COACH, "writer")
+    key, config = users_tracker(loopback, tmp_path)
     loopback.sheets.share(key, "friend@example.com", "reader")
-    config = sheet_config(key, drafts="doc", oauth_client=oauth_client_file(tmp_path))
     result = sync(config, interactive=True, sign_in=BrowserSignIn(loopback))
     assert result.failed is None, result.failed
     [doc_id] = doc_files(loopback)
@@ -174,10 +176,7 @@ def test_oauth_user_credentials_create_the_doc_owned_by_the_person_and_shared_li
 def test_a_share_that_failed_is_made_on_the_next_run_with_no_second_doc(
     google: Google, tmp_path: Path
 ) -> None:
-    google.oauth.register_oauth_client(CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, EMAIL)
-    key = google.sheets.create_spreadsheet("Mine", {"Applications": example_rows()}, owner=EMAIL)
-    google.sheets.share(key, COACH, "writer")
-    config = sheet_config(key, drafts="doc", oauth_client=oauth_client_file(tmp_path))
+    key, config = users_tracker(google, tmp_path)
     faults = FaultInjector.install(google.emulator)
     faults.inject(Fault.error(500), method="POST", path=r"^/drive/v3/files/[^/]+/permissions$")
     opener = google.opener(interactive=True, sign_in=BrowserSignIn(google))
