@@ -402,11 +402,16 @@ class DocsService:
     # --- the Python side ----------------------------------------------------------------------
 
     def create_document(
-        self, title: str, doc_id: str | None = None, owner: str = ANONYMOUS.email
+        self,
+        title: str,
+        doc_id: str | None = None,
+        owner: str = ANONYMOUS.email,
+        drive_id: str | None = None,
     ) -> str:
-        """Create an empty document and its Drive file; returns the document id."""
+        """Create an empty document and its Drive file (in ``owner``'s My Drive, or in the
+        shared drive ``drive_id``); returns the document id."""
         title = title or "Untitled document"
-        file = self.drive.add_file(title, DOCUMENT_MIME, owner, file_id=doc_id)
+        file = self.drive.add_file(title, DOCUMENT_MIME, owner, file_id=doc_id, drive_id=drive_id)
         self.documents[file.id] = Document(file.id, title, owner)
         return file.id
 

@@ -125,6 +125,22 @@ def test_a_service_account_writes_drafts_into_the_doc_the_person_shared(
     assert [e for e in loopback.requests(mark) if e["method"] != "GET"] == []
 
 
+def test_a_service_account_writes_into_a_doc_in_a_shared_drive_it_is_a_member_of(
+    loopback: Google, tmp_path: Path
+) -> None:
+    drive = loopback.docs.drive
+    team = drive.add_shared_drive("Coaching", {PERSON: "organizer", ROBOT: "writer"})
+    doc_id = loopback.docs.create_document("Drafts", owner=PERSON, drive_id=team)
+    key = persons_tracker(loopback)
+    config = sheet_config(
+        key, drafts="doc", drafts_doc=doc_id, credentials=robot_key(loopback, tmp_path)
+    )
+    result = sync(config)
+    assert result.failed is None, result.failed
+    assert creates(loopback) == [] and loopback.docs.headings(doc_id)
+    assert all(link.startswith(doc_url(doc_id)) for link in draft_cells(loopback, key).values())
+
+
 def test_a_service_account_without_a_shared_doc_fails_saying_what_to_share_with_whom(
     loopback: Google, tmp_path: Path
 ) -> None:
