@@ -1,4 +1,5 @@
-"""Drive v3 in memory: files, permissions, and the access rules every service checks.
+"""Drive v3 in memory: files, shared drives, permissions, and the access rules every service
+checks (ownership, sharing, the drive.file scope).
 
 Files of a Google kind (spreadsheet, document) are backed by another service's store; that
 service registers a ``FileKind`` so that files.create/copy/delete reach it. The field-mask
@@ -10,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import random
 import re
-import shlex
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,6 +19,7 @@ from urllib.parse import unquote
 
 from syncer.emulator.core import ANONYMOUS, Emulator, Identity, Request, Response, google_error
 from syncer.emulator.discovery import find_method
+from syncer.emulator.drive_query import query_matcher
 
 SPREADSHEET_MIME = "application/vnd.google-apps.spreadsheet"
 DOCUMENT_MIME = "application/vnd.google-apps.document"
@@ -419,7 +420,7 @@ class DriveService:
 
     def _list(self, request: Request, match: re.Match[str]) -> Response:
         email = self.emulator.identify(request).email
-        matches = _query_matcher(request.param("q") or "")
+        matches = query_matcher(request.param("q") or "")
         per_file = self._per_file_only(request)
         files = [
             f
@@ -494,47 +495,3 @@ def _not_found(file_id: str) -> Response:
     response = google_error(404, message, "notFound")
     response.body["error"]["errors"][0].update({"location": "fileId", "locationType": "parameter"})
     return response
-
-
-_CLAUSE = re.compile(r"^(\w+)\s*(=|!=|contains)\s*(.+)$|^(.+)\s+in\s+(\w+)$")
-
-
-def _query_matcher(query: str) -> Callable[[DriveFile], bool]:
-    """A matcher for Drive's ``q``: clauses joined by ``and`` on name, mimeType, trashed,
-    parents. Enough for gspread's and syncer's queries."""
-    clauses = [c.strip() for c in re.split(r"\s+and\s+", query) if c.strip()]
-    tests: list[Callable[[DriveFile], bool]] = []
-    for clause in clauses:
-        match = _CLAUSE.match(clause)
-        if match is None:
-            raise ValueError(f"unsupported Drive query clause {clause!r}")
-        if match[4]:
-            parent = _literal(match[4])
-            tests.append(_parent_test(parent))
-            continue
-        name, op, literal = match[1], match[2], _literal(match[3])
-        tests.append(_field_test(name, op, literal))
-    return lambda file: all(test(file) for test in tests)
-
-
-def _parent_test(parent: str) -> Callable[[DriveFile], bool]:
-    return lambda file: parent in file.parents
-
-
-def _field_test(name: str, op: str, literal: str) -> Callable[[DriveFile], bool]:
-    def value_of(file: DriveFile) -> str:
-        values = {"name": file.name, "mimeType": file.mime_type, "trashed": str(file.trashed)}
-        return values.get(name, "").lower() if name == "trashed" else values.get(name, "")
-
-    if op == "contains":
-        return lambda f: literal in value_of(f)
-    if op == "!=":
-        return lambda f: value_of(f) != literal
-    return lambda f: value_of(f) == literal
-
-
-def _literal(text: str) -> str:
-    text = text.strip()
-    if text[:1] in {"'", '"'}:
-        return shlex.split(text)[0]
-    return text
