@@ -22,7 +22,7 @@ from syncer.dates import (
     work_calendar,
 )
 from syncer.errors import ConfigError
-from syncer.google.sheet_cells import spreadsheet_key
+from syncer.google.sheet_cells import document_key, spreadsheet_key
 from syncer.policy import Policy
 from syncer.resources import schema
 from syncer.toml_files import read_toml
@@ -58,6 +58,9 @@ class TrackerConfig:
     inbox: bool = False
     #: With inbox: a message from anyone at the contact's e-mail domain counts as a reply.
     inbox_domain: bool = False
+    #: drafts = "doc": the id of a Doc the person made and shared with syncer's account (a
+    #: service account cannot own one); None: syncer creates the Doc (OAuth user credentials).
+    drafts_doc: str | None = None
     credentials: Path | None = None
     oauth_client: Path | None = None
     policy: Policy = field(default_factory=Policy)
@@ -183,6 +186,14 @@ def tracker_config(
         problem = validate_holiday_region(holidays["country"], holidays.get("subdivision"))
         if problem:
             raise ConfigError(f"{origin}: key {where}.holidays: {problem}")
+    drafts_doc = merged.get("drafts_doc")
+    if drafts_doc is not None:
+        drafts_doc = document_key(drafts_doc)
+        if drafts_doc is None:
+            raise ConfigError(
+                f"{origin}: key {where}.drafts_doc: {merged['drafts_doc']!r} is not a Google Docs "
+                "URL (https://docs.google.com/document/d/ID/edit) or id"
+            )
     return TrackerConfig(
         source=source,
         name=merged.get("name", ""),
@@ -196,6 +207,7 @@ def tracker_config(
         gmail_threads=bool(merged.get("gmail_threads", False)),
         inbox=bool(merged.get("inbox", False)),
         inbox_domain=bool(merged.get("inbox_domain", False)),
+        drafts_doc=drafts_doc,
         credentials=_resolve_path(merged.get("credentials"), base),
         oauth_client=_resolve_path(merged.get("oauth_client"), base),
         policy=Policy().updated(merged["policy"]),

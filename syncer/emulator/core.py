@@ -52,6 +52,18 @@ class Response:
     delay: float = 0.0  # seconds to wait before answering (fault injection)
     drop: bool = False  # close the connection without answering (fault injection)
 
+    def wire_headers(self) -> dict[str, str]:
+        """The headers as the transports send them: a JSON body is labelled JSON, and an empty
+        answer (a 204 to a DELETE) ``text/html``, as Google's front end labels it (the recorded
+        cassettes: every Drive files.delete answers 204 with Content-Type text/html)."""
+        headers = dict(self.headers)
+        if not any(name.lower() == "content-type" for name in headers):
+            if self.body is None:
+                headers["Content-Type"] = "text/html"
+            elif not isinstance(self.body, bytes):
+                headers["Content-Type"] = "application/json; charset=UTF-8"
+        return headers
+
     def encoded(self) -> bytes:
         if self.body is None:
             return b""
@@ -67,6 +79,12 @@ class Identity:
     email: str
     project: str
 
+    @property
+    def is_service_account(self) -> bool:
+        """Service accounts are ``name@PROJECT.iam.gserviceaccount.com`` (or a Google-managed
+        ``...gserviceaccount.com`` agent): identities that own no Drive storage."""
+        return self.email.lower().endswith(".gserviceaccount.com")
+
 
 ANONYMOUS = Identity("anonymous@emulator.invalid", "emulator")
 
@@ -74,7 +92,9 @@ ANONYMOUS = Identity("anonymous@emulator.invalid", "emulator")
 Handler = Callable[[Request, "re.Match[str]"], Response]
 
 
-def google_error(status: int, message: str, reason: str | None = None) -> Response:
+def google_error(
+    status: int, message: str, reason: str | None = None, domain: str = "global"
+) -> Response:
     """A Google JSON error body, as Sheets/Drive/Docs send it."""
     statuses = {
         400: "INVALID_ARGUMENT",
@@ -92,7 +112,7 @@ def google_error(status: int, message: str, reason: str | None = None) -> Respon
         "status": statuses.get(status, "UNKNOWN"),
     }
     if reason:
-        error["errors"] = [{"message": message, "domain": "global", "reason": reason}]
+        error["errors"] = [{"message": message, "domain": domain, "reason": reason}]
     return Response(status, {"error": error}, {"Content-Type": "application/json; charset=UTF-8"})
 
 
@@ -137,6 +157,8 @@ class Emulator:
         self.after: list[Callable[[Request, Response], None]] = []
         # Maps a request to its caller (the OAuth service replaces it: bearer token -> account).
         self.identify: Callable[[Request], Identity] = lambda request: ANONYMOUS
+        #: The scopes the request's token grants; None when unknown (no token: unrestricted).
+        self.granted_scopes: Callable[[Request], frozenset[str] | None] = lambda request: None
 
     def add_log_sink(self, sink: Callable[[dict[str, Any]], None]) -> None:
         self._log_sinks.append(sink)

@@ -22,12 +22,27 @@ HEADING_STYLES = frozenset(f"HEADING_{level}" for level in range(1, 7))
 NAMED_STYLES = HEADING_STYLES | {"NORMAL_TEXT", "TITLE", "SUBTITLE"}
 ID_ALPHABET = string.ascii_letters + string.digits + "-_"
 JSON_HEADERS = {"Content-Type": "application/json; charset=UTF-8"}
-#: Characters the Docs API strips from inserted text.
+#: Characters the Docs API strips from inserted text. InsertTextRequest.text in the Docs v1
+#: reference (and docs/api/concepts/rules-behavior): "Some control characters (U+0000-U+0008,
+#: U+000C-U+001F) and characters from the Unicode Basic Multilingual Plane Private Use Area
+#: (U+E000-U+F8FF) will be stripped out of the inserted text." Tab, newline and U+000B (a line
+#: break inside a paragraph) stay. The stripped text is what lands: later indexes count without
+#: it, which is how a pasted Word bullet (U+F0B7) made a client's next index overshoot.
 STRIPPED = frozenset(
     [chr(code) for code in range(0x00, 0x09)]
     + [chr(code) for code in range(0x0C, 0x20)]
     + [chr(code) for code in range(0xE000, 0xF900)]
 )
+#: A lone UTF-16 surrogate is not a character at all: Google's reference says nothing of it, so
+#: the emulator takes the strict side and refuses the request (as strict JSON parsers do).
+LONE_SURROGATE_MESSAGE = "Invalid JSON payload received. The text holds an unpaired surrogate."
+
+
+def stripped(text: str) -> str:
+    """``text`` as the Docs API stores it; a lone surrogate refuses the request."""
+    if any(0xD800 <= ord(char) <= 0xDFFF for char in text):
+        raise DocsError(400, LONE_SURROGATE_MESSAGE)
+    return "".join(char for char in text if char not in STRIPPED)
 
 
 def utf16_length(text: str) -> int:
@@ -104,14 +119,17 @@ class Document:
         """(startIndex, endIndex, text with its newline, style) for each paragraph."""
         found = []
         index = 1
-        for line, style in zip(self.text.splitlines(keepends=True), self.styles, strict=True):
+        # Only "\n" ends a paragraph: U+000B, U+2028, U+0085... stay inside one (str.splitlines
+        # would split on them).
+        lines = [line + "\n" for line in self.text.split("\n")[:-1]]
+        for line, style in zip(lines, self.styles, strict=True):
             length = utf16_length(line)
             found.append((index, index + length, line, style))
             index += length
         return found
 
     def insert(self, index: int, text: str) -> None:
-        text = "".join(char for char in text if char not in STRIPPED)
+        text = stripped(text)
         if not text:
             return
         position = self._offset(index)
@@ -340,7 +358,7 @@ class BatchUpdate:
         return {}
 
     def _replaceNamedRangeContent(self, params: dict[str, Any]) -> dict[str, Any]:
-        text = "".join(char for char in str(params.get("text", "")) if char not in STRIPPED)
+        text = stripped(str(params.get("text", "")))
         for named in self._matching_ranges(params):
             start, end = named.start, named.end
             if end >= self.document.end_index:
@@ -384,11 +402,16 @@ class DocsService:
     # --- the Python side ----------------------------------------------------------------------
 
     def create_document(
-        self, title: str, doc_id: str | None = None, owner: str = ANONYMOUS.email
+        self,
+        title: str,
+        doc_id: str | None = None,
+        owner: str = ANONYMOUS.email,
+        drive_id: str | None = None,
     ) -> str:
-        """Create an empty document and its Drive file; returns the document id."""
+        """Create an empty document and its Drive file (in ``owner``'s My Drive, or in the
+        shared drive ``drive_id``); returns the document id."""
         title = title or "Untitled document"
-        file = self.drive.add_file(title, DOCUMENT_MIME, owner, file_id=doc_id)
+        file = self.drive.add_file(title, DOCUMENT_MIME, owner, file_id=doc_id, drive_id=drive_id)
         self.documents[file.id] = Document(file.id, title, owner)
         return file.id
 
@@ -409,11 +432,12 @@ class DocsService:
     def delete_document(self, doc_id: str) -> None:
         self.documents.pop(doc_id, None)
 
-    def document(self, doc_id: str, email: str = ANONYMOUS.email) -> Document:
+    def document(self, doc_id: str, email: str = ANONYMOUS.email, edit: bool = False) -> Document:
         found = self.documents.get(doc_id)
         if found is None:
             raise DocsError(404, "Requested entity was not found.")
-        if not self.drive.can_access(doc_id, email):
+        allowed = self.drive.can_edit if edit else self.drive.can_access
+        if not allowed(doc_id, email):
             raise DocsError(403, "The caller does not have permission")
         return found
 
@@ -432,8 +456,14 @@ class DocsService:
 
     def _create(self, request: Request, _match: Any) -> Response:
         body = request.json() or {}
-        owner = self.emulator.identify(request).email
-        doc_id = self.create_document(str(body.get("title", "")), owner=owner)
+        caller = self.emulator.identify(request)
+        # documents.create puts the new Doc in the caller's My Drive, which a service account
+        # does not have (see drive.STORAGE_QUOTA_MESSAGE).
+        refused = self.drive.refuse_owner(caller, drive_api=False)
+        if refused is not None:
+            return refused
+        doc_id = self.create_document(str(body.get("title", "")), owner=caller.email)
+        self.drive.files[doc_id].made_by.add(caller.email)
         return Response(200, self.documents[doc_id].to_json(), dict(JSON_HEADERS))
 
     def _get(self, request: Request, match: Any) -> Response:
@@ -447,7 +477,7 @@ class DocsService:
     def _batch_update(self, request: Request, match: Any) -> Response:
         doc_id = match["doc"]
         try:
-            document = self.document(doc_id, self.emulator.identify(request).email)
+            document = self.document(doc_id, self.emulator.identify(request).email, edit=True)
             update = BatchUpdate(document)
             replies = update.apply((request.json() or {}).get("requests") or [])
         except DocsError as error:

@@ -1,4 +1,5 @@
-"""Drive v3 in memory: files, permissions, and the access rules every service checks.
+"""Drive v3 in memory: files, shared drives, permissions, and the access rules every service
+checks (ownership, sharing, the drive.file scope).
 
 Files of a Google kind (spreadsheet, document) are backed by another service's store; that
 service registers a ``FileKind`` so that files.create/copy/delete reach it. The field-mask
@@ -10,18 +11,26 @@ from __future__ import annotations
 import datetime as dt
 import random
 import re
-import shlex
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
-from syncer.emulator.core import ANONYMOUS, Emulator, Request, Response, google_error
+from syncer.emulator.core import ANONYMOUS, Emulator, Identity, Request, Response, google_error
+from syncer.emulator.discovery import find_method
+from syncer.emulator.drive_query import query_matcher
 
 SPREADSHEET_MIME = "application/vnd.google-apps.spreadsheet"
 DOCUMENT_MIME = "application/vnd.google-apps.document"
 FOLDER_MIME = "application/vnd.google-apps.folder"
+
+#: Google's answer when an identity without Drive storage (a service account) would own a new
+#: file: gspread #1592 (``POST /drive/v3/files`` by a service account, 2025 on: 403, domain
+#: usageLimits, reason storageQuotaExceeded) and Google's shared-drive guide ("Service accounts
+#: don't have storage quota and can't own any files. Instead, they must upload files and folders
+#: into shared drives, or use OAuth 2.0 to upload items on behalf of a human user.").
+STORAGE_QUOTA_MESSAGE = "The user's Drive storage quota has been exceeded."
 
 _ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 _FILES = "/drive/v3/files"
@@ -110,9 +119,12 @@ class DriveFile:
     parents: list[str] = field(default_factory=list)
     permissions: list[Permission] = field(default_factory=list)
     trashed: bool = False
+    drive_id: str | None = None  # the shared drive that owns the file; None: the owner's My Drive
+    #: Who made it through the API: the "app" whose drive.file scope reaches it.
+    made_by: set[str] = field(default_factory=set)
 
     def resource(self) -> dict[str, Any]:
-        return {
+        resource: dict[str, Any] = {
             "kind": "drive#file",
             "id": self.id,
             "name": self.name,
@@ -121,10 +133,23 @@ class DriveFile:
             "trashed": self.trashed,
             "createdTime": rfc3339(self.created),
             "modifiedTime": rfc3339(self.modified),
-            "owners": [{"kind": "drive#user", "emailAddress": self.owner}],
-            "permissions": [p.resource() for p in self.permissions],
-            "webViewLink": _web_link(self),
         }
+        if self.drive_id is None:
+            resource["owners"] = [{"kind": "drive#user", "emailAddress": self.owner}]
+        else:  # files in a shared drive belong to the drive, not to a person
+            resource["driveId"] = self.drive_id
+        resource["permissions"] = [p.resource() for p in self.permissions]
+        resource["webViewLink"] = _web_link(self)
+        return resource
+
+
+@dataclass
+class SharedDrive:
+    """A shared drive: it owns its files; its members reach every file in it."""
+
+    id: str
+    name: str
+    members: list[Permission] = field(default_factory=list)
 
 
 def _web_link(file: DriveFile) -> str:
@@ -143,6 +168,8 @@ class FileKind:
 
 
 _DEFAULT_FIELDS = "kind,id,name,mimeType"
+_DRIVE_FILE_SCOPE = "https://www.googleapis.com/auth/drive.file"
+_EDIT_ROLES = frozenset({"owner", "organizer", "fileOrganizer", "writer"})
 _SERVICES: weakref.WeakKeyDictionary[Emulator, DriveService] = weakref.WeakKeyDictionary()
 
 
@@ -152,6 +179,7 @@ class DriveService:
     def __init__(self, emulator: Emulator, seed: int = 0) -> None:
         self.emulator = emulator
         self.files: dict[str, DriveFile] = {}
+        self.drives: dict[str, SharedDrive] = {}
         self.kinds: dict[str, FileKind] = {}
         self.random = random.Random(seed)
         self.clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
@@ -185,14 +213,45 @@ class DriveService:
         return "1" + "".join(self.random.choice(_ID_ALPHABET) for _ in range(43))
 
     def add_file(
-        self, name: str, mime_type: str, owner: str, file_id: str | None = None
+        self,
+        name: str,
+        mime_type: str,
+        owner: str,
+        file_id: str | None = None,
+        drive_id: str | None = None,
     ) -> DriveFile:
-        """Record a file (without creating its content) and return it."""
+        """Record a file (without creating its content) and return it. In a shared drive
+        (``drive_id``) the drive owns it; ``owner`` is then only who made it."""
         now = self.clock()
         file = DriveFile(file_id or self.new_id(), name, mime_type, owner, now, now)
-        file.permissions.append(Permission(_permission_id(self.random), "user", "owner", owner))
+        if drive_id is None:
+            owning = Permission(_permission_id(self.random), "user", "owner", owner)
+            file.permissions.append(owning)
+        else:
+            file.drive_id = drive_id
+            file.parents = [drive_id]
         self.files[file.id] = file
         return file
+
+    def add_shared_drive(self, name: str, members: dict[str, str]) -> str:
+        """A shared drive with its members (email -> role, e.g. "organizer", "writer")."""
+        drive_id = "0A" + "".join(self.random.choice(_ID_ALPHABET) for _ in range(17))
+        shared = SharedDrive(drive_id, name)
+        for email, role in members.items():
+            shared.members.append(Permission(_permission_id(self.random), "user", role, email))
+        self.drives[drive_id] = shared
+        return drive_id
+
+    def refuse_owner(self, identity: Identity, drive_api: bool = True) -> Response | None:
+        """The 403 Google sends when ``identity`` would own a new file in its own My Drive and
+        cannot (a service account has no storage); None when it may. Drive's error carries the
+        legacy ``errors`` list (reason storageQuotaExceeded); Sheets and Docs answer in the
+        google.rpc form, with the message and PERMISSION_DENIED only."""
+        if not identity.is_service_account:
+            return None
+        if not drive_api:
+            return google_error(403, STORAGE_QUOTA_MESSAGE)
+        return google_error(403, STORAGE_QUOTA_MESSAGE, "storageQuotaExceeded", "usageLimits")
 
     def share(self, file_id: str, email: str, role: str = "writer") -> Permission:
         permission = Permission(_permission_id(self.random), "user", role, email)
@@ -206,9 +265,39 @@ class DriveService:
             return False
         if email == ANONYMOUS.email:
             return True
+        shared = self.drives.get(file.drive_id or "")
+        granted = file.permissions + (shared.members if shared is not None else [])
+        return any(p.type == "anyone" or (p.email or "").lower() == email.lower() for p in granted)
+
+    def can_edit(self, file_id: str, email: str) -> bool:
+        """Owners, writers and shared-drive organisers/writers may change a file (and share
+        it); readers and commenters only look."""
+        file = self.files.get(file_id)
+        if file is None or not self.can_access(file_id, email):
+            return False
+        if email == ANONYMOUS.email:
+            return True
+        shared = self.drives.get(file.drive_id or "")
+        granted = file.permissions + (shared.members if shared is not None else [])
         return any(
-            p.type == "anyone" or (p.email or "").lower() == email.lower() for p in file.permissions
+            p.role in _EDIT_ROLES
+            and (p.type == "anyone" or (p.email or "").lower() == email.lower())
+            for p in granted
         )
+
+    def _per_file_only(self, request: Request) -> bool:
+        """Whether the only scope that lets the token call this method is ``drive.file``: Google
+        then lets it reach only the files the app made (or a person opened with it), and answers
+        404 for the others, as for a file not shared (Drive API scopes guide: "drive.file ...
+        Create new Drive files, or modify existing files, that you open with an app or that the
+        user shares with an app")."""
+        granted = self.emulator.granted_scopes(request)
+        if granted is None:
+            return False
+        match = find_method(request)
+        accepted = frozenset(match.method.scopes) if match is not None else frozenset()
+        usable = granted & accepted if accepted else granted
+        return usable == {_DRIVE_FILE_SCOPE}
 
     def touch(self, file_id: str) -> None:
         file = self.files.get(file_id)
@@ -221,16 +310,54 @@ class DriveService:
         email = self.emulator.identify(request).email
         if file is None or not self.can_access(file_id, email):
             return _not_found(file_id)
+        if self._per_file_only(request) and email not in file.made_by:
+            return _not_found(file_id)
+        all_drives = (request.param("supportsAllDrives") or "").lower() == "true"
+        if file.drive_id is not None and not all_drives:
+            return _not_found(file_id)  # shared-drive items need supportsAllDrives=true
         return None
 
     # -- handlers ----------------------------------------------------------------------------
 
+    def _placement(
+        self, request: Request, parents: list[str]
+    ) -> tuple[str | None, Response | None]:
+        """(the shared drive a new file goes into, or None for the caller's My Drive; or the
+        error). A shared-drive parent is found only with ``supportsAllDrives=true`` (else Drive
+        answers 404 for it), and needs the caller to be a member; a caller without storage can
+        own nothing in My Drive."""
+        caller = self.emulator.identify(request)
+        all_drives = (request.param("supportsAllDrives") or "").lower() == "true"
+        for parent in parents:
+            shared = self.drives.get(parent)
+            folder = self.files.get(parent)
+            drive_id = shared.id if shared else folder.drive_id if folder else None
+            if drive_id is None:
+                continue
+            if not all_drives or not self.can_access_drive(drive_id, caller.email):
+                return None, _not_found(parent)
+            return drive_id, None
+        return None, self.refuse_owner(caller)
+
+    def can_access_drive(self, drive_id: str, email: str) -> bool:
+        shared = self.drives.get(drive_id)
+        if shared is None:
+            return False
+        return email == ANONYMOUS.email or any(
+            (p.email or "").lower() == email.lower() for p in shared.members
+        )
+
     def _create(self, request: Request, match: re.Match[str]) -> Response:
         body = request.json() or {}
         mime_type = body.get("mimeType") or "application/octet-stream"
+        parents = list(body.get("parents") or [])
+        drive_id, refused = self._placement(request, parents)
+        if refused is not None:
+            return refused
         owner = self.emulator.identify(request).email
-        file = self.add_file(body.get("name") or "Untitled", mime_type, owner)
-        file.parents = list(body.get("parents") or [])
+        file = self.add_file(body.get("name") or "Untitled", mime_type, owner, drive_id=drive_id)
+        file.made_by.add(owner)
+        file.parents = parents or file.parents
         kind = self.kinds.get(mime_type)
         if kind is not None:
             kind.create(file.id, file.name)
@@ -277,9 +404,15 @@ class DriveService:
             return error
         body = request.json() or {}
         source = self.files[source_id]
+        parents = list(body.get("parents") or source.parents)
+        drive_id, refused = self._placement(request, parents)
+        if refused is not None:
+            return refused
         name = body.get("name") or f"Copy of {source.name}"
-        copy = self.add_file(name, source.mime_type, self.emulator.identify(request).email)
-        copy.parents = list(body.get("parents") or source.parents)
+        owner = self.emulator.identify(request).email
+        copy = self.add_file(name, source.mime_type, owner, drive_id=drive_id)
+        copy.made_by.add(owner)
+        copy.parents = parents
         kind = self.kinds.get(source.mime_type)
         if kind is not None:
             kind.copy(source_id, copy.id, name)
@@ -287,8 +420,13 @@ class DriveService:
 
     def _list(self, request: Request, match: re.Match[str]) -> Response:
         email = self.emulator.identify(request).email
-        matches = _query_matcher(request.param("q") or "")
-        files = [f for f in self.files.values() if self.can_access(f.id, email) and matches(f)]
+        matches = query_matcher(request.param("q") or "")
+        per_file = self._per_file_only(request)
+        files = [
+            f
+            for f in self.files.values()
+            if self.can_access(f.id, email) and matches(f) and (not per_file or email in f.made_by)
+        ]
         files.sort(key=lambda f: f.modified, reverse=True)
         page_size = int(request.param("pageSize") or 100)
         start = int(request.param("pageToken") or 0)
@@ -308,6 +446,11 @@ class DriveService:
         error = self.check(request, file_id)
         if error is not None:
             return error
+        if not self.can_edit(file_id, self.emulator.identify(request).email):
+            # Drive v3 permissions.create: only those who may edit may share (the default
+            # writersCanShare); its error is insufficientFilePermissions.
+            message = f"The user does not have sufficient permissions for file {file_id}."
+            return google_error(403, message, "insufficientFilePermissions")
         body = request.json() or {}
         if body.get("type") not in {"user", "group", "domain", "anyone"} or not body.get("role"):
             return google_error(400, "The permission type field is required.", "required")
@@ -352,47 +495,3 @@ def _not_found(file_id: str) -> Response:
     response = google_error(404, message, "notFound")
     response.body["error"]["errors"][0].update({"location": "fileId", "locationType": "parameter"})
     return response
-
-
-_CLAUSE = re.compile(r"^(\w+)\s*(=|!=|contains)\s*(.+)$|^(.+)\s+in\s+(\w+)$")
-
-
-def _query_matcher(query: str) -> Callable[[DriveFile], bool]:
-    """A matcher for Drive's ``q``: clauses joined by ``and`` on name, mimeType, trashed,
-    parents. Enough for gspread's and syncer's queries."""
-    clauses = [c.strip() for c in re.split(r"\s+and\s+", query) if c.strip()]
-    tests: list[Callable[[DriveFile], bool]] = []
-    for clause in clauses:
-        match = _CLAUSE.match(clause)
-        if match is None:
-            raise ValueError(f"unsupported Drive query clause {clause!r}")
-        if match[4]:
-            parent = _literal(match[4])
-            tests.append(_parent_test(parent))
-            continue
-        name, op, literal = match[1], match[2], _literal(match[3])
-        tests.append(_field_test(name, op, literal))
-    return lambda file: all(test(file) for test in tests)
-
-
-def _parent_test(parent: str) -> Callable[[DriveFile], bool]:
-    return lambda file: parent in file.parents
-
-
-def _field_test(name: str, op: str, literal: str) -> Callable[[DriveFile], bool]:
-    def value_of(file: DriveFile) -> str:
-        values = {"name": file.name, "mimeType": file.mime_type, "trashed": str(file.trashed)}
-        return values.get(name, "").lower() if name == "trashed" else values.get(name, "")
-
-    if op == "contains":
-        return lambda f: literal in value_of(f)
-    if op == "!=":
-        return lambda f: value_of(f) != literal
-    return lambda f: value_of(f) == literal
-
-
-def _literal(text: str) -> str:
-    text = text.strip()
-    if text[:1] in {"'", '"'}:
-        return shlex.split(text)[0]
-    return text

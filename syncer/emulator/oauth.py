@@ -147,6 +147,7 @@ class OAuthService:
         emulator.router.add("POST", TOKEN_PATH, service.token_endpoint)
         emulator.before.append(service.before_hook)
         emulator.identify = service.identify
+        emulator.granted_scopes = service.granted_scopes
         return service
 
     # --- registration -------------------------------------------------------------------------
@@ -289,6 +290,11 @@ class OAuthService:
         if found is None or found.expires_at <= self.clock():
             return ANONYMOUS
         return found.identity
+
+    def granted_scopes(self, request: Request) -> frozenset[str] | None:
+        token = self._bearer(request)
+        found = self.tokens.get(token) if token else None
+        return None if found is None else found.scopes
 
     def before_hook(self, request: Request) -> Response | None:
         if request.path == TOKEN_PATH:

@@ -57,9 +57,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         content = reply.encoded()
         self.send_response(reply.status)
-        headers = dict(reply.headers)
-        if reply.body is not None and not isinstance(reply.body, bytes):
-            headers.setdefault("Content-Type", "application/json; charset=UTF-8")
+        headers = reply.wire_headers()
         for name, value in headers.items():
             if name.lower() != "content-length":
                 self.send_header(name, value)

@@ -457,8 +457,12 @@ class SheetsService:
     def _create(self, request: Request, match: re.Match[str]) -> Response:
         body = request.json() or {}
         title = (body.get("properties") or {}).get("title") or "Untitled spreadsheet"
-        owner = self.emulator.identify(request).email
-        file = self.drive.add_file(title, SPREADSHEET_MIME, owner)
+        caller = self.emulator.identify(request)
+        refused = self.drive.refuse_owner(caller, drive_api=False)  # mcp-google-sheets #40
+        if refused is not None:
+            return refused
+        file = self.drive.add_file(title, SPREADSHEET_MIME, caller.email)
+        file.made_by.add(caller.email)
         book = self._create_book(file.id, title)
         # spreadsheets.create takes SpreadsheetProperties: a locale and time zone given are kept
         for name in ("locale", "timeZone", "autoRecalc"):

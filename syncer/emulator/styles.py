@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import struct
 from typing import Any
 
 DEFAULT_FORMAT: dict[str, Any] = {
@@ -59,10 +60,22 @@ def with_color_styles(value: Any) -> Any:
 
 
 def _channel(value: Any) -> Any:
-    """Sheets keeps 8 bits per colour channel (0.5 reads back as 127/255)."""
+    """Sheets keeps 8 bits per colour channel (0.5 reads back as 127/255) and answers with the
+    channel as a 32-bit float, written in its shortest form: 127/255 reads back 0.49803922
+    (the recorded cassettes WorksheetTest.test_set_tab_color and test_update_tab_color)."""
     if isinstance(value, int | float) and not isinstance(value, bool) and 0 < value < 1:
-        return int(value * 255 + 1e-6) / 255
+        return float32_text(int(value * 255 + 1e-6) / 255)
     return value
+
+
+def float32_text(value: float) -> float:
+    """``value`` rounded to a 32-bit float, as the fewest digits that read back as it."""
+    single = struct.unpack("f", struct.pack("f", value))[0]
+    for digits in range(1, 10):
+        shortest = float(f"{single:.{digits}g}")
+        if struct.unpack("f", struct.pack("f", shortest))[0] == single:
+            return shortest
+    return single
 
 
 def effective_format(user_entered_format: dict[str, Any]) -> dict[str, Any]:

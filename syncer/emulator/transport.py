@@ -51,9 +51,7 @@ def to_emulator_request(prepared: requests.PreparedRequest) -> Request:
 def to_requests_response(reply: Response, prepared: requests.PreparedRequest) -> requests.Response:
     response = requests.Response()
     response.status_code = reply.status
-    headers = dict(reply.headers)
-    if reply.body is not None and not isinstance(reply.body, bytes):
-        headers.setdefault("Content-Type", "application/json; charset=UTF-8")
+    headers = reply.wire_headers()
     content = reply.encoded()
     response.headers = CaseInsensitiveDict(headers)
     response._content = content

@@ -1,6 +1,7 @@
 """Google credentials through google-auth: a service-account key, OAuth user sign-in, or ADC.
 
-Least privilege: the Sheets scope only, plus Docs and per-file Drive when drafts go into a Doc.
+Least privilege: the Sheets scope only, plus Docs, per-file Drive and read-only Drive metadata
+(to copy the tracker's sharing onto a Doc syncer creates) when drafts go into a Doc.
 Key and token files must be private to their owner (they grant access to the person's sheets).
 Nothing here logs a token, a private key, a refresh token or a client secret, at any level.
 """
@@ -32,6 +33,9 @@ DOCS_SCOPE = SCOPE_PREFIX + "documents"
 DRIVE_FILE_SCOPE = SCOPE_PREFIX + "drive.file"
 GMAIL_COMPOSE_SCOPE = SCOPE_PREFIX + "gmail.compose"
 GMAIL_METADATA_SCOPE = SCOPE_PREFIX + "gmail.metadata"
+#: Reads who the tracker is shared with (never a file's content): drive.file alone does not
+#: reach a spreadsheet syncer did not create.
+DRIVE_METADATA_SCOPE = SCOPE_PREFIX + "drive.metadata.readonly"
 KEY_ENV = "GOOGLE_APPLICATION_CREDENTIALS"
 TOKEN_SUFFIX = ".token.json"
 
@@ -41,12 +45,12 @@ class CredentialsError(TrackerError):
 
 
 def scopes_for(config: TrackerConfig) -> tuple[str, ...]:
-    """The scopes one tracker needs: Sheets (for a Sheets tracker); Docs and drive.file only for
-    drafts in a Doc; gmail.compose for drafts in Gmail, plus gmail.metadata only when threads or
-    the inbox are read."""
+    """The scopes one tracker needs: Sheets (for a Sheets tracker); Docs, drive.file and
+    drive.metadata.readonly only for drafts in a Doc; gmail.compose for drafts in Gmail, plus
+    gmail.metadata only when threads or the inbox are read."""
     scopes: list[str] = [] if is_local_source(config.source) else [SHEETS_SCOPE]
     if config.drafts == "doc":
-        scopes += (DOCS_SCOPE, DRIVE_FILE_SCOPE)
+        scopes += (DOCS_SCOPE, DRIVE_FILE_SCOPE, DRIVE_METADATA_SCOPE)
     if config.drafts == "gmail" or config.inbox:
         scopes.append(GMAIL_COMPOSE_SCOPE)
         if config.gmail_threads or config.inbox:
@@ -249,6 +253,14 @@ def load_credentials(
             "`gcloud auth application-default login`",
         ) from None
     return credentials
+
+
+def is_service_account(credentials: Credentials) -> bool:
+    """A robot identity (a key file, or a Compute Engine/Cloud Run default account): it owns
+    no Drive storage, so it cannot create a Doc of its own."""
+    from google.auth import compute_engine
+
+    return isinstance(credentials, service_account.Credentials | compute_engine.Credentials)
 
 
 def account_email(credentials: Credentials) -> str | None:

@@ -30,9 +30,10 @@ from syncer.google.auth import (
     SignIn,
     account_email,
     browser_sign_in,
+    is_service_account,
     scopes_for,
 )
-from syncer.google.docs_drafts import DocDrafts
+from syncer.google.docs_drafts import DocAccess, DocDrafts
 from syncer.google.errors import STRUCTURE_TRIES, may_pass, sheets_error
 from syncer.google.formats import column_format
 from syncer.google.retry import RetryingAdapter, RetryPolicy
@@ -40,6 +41,7 @@ from syncer.google.session import REQUEST_TIMEOUT, google_session
 from syncer.google.sheet_cells import (
     STATE_SHEET,
     SheetMeta,
+    document_key,
     formulas_in,
     from_serial,
     owned_field_of,
@@ -101,7 +103,13 @@ class SheetsBackend(Backend):
 
     def doc_drafts(self) -> DocDrafts:
         """The linked Google Doc of drafts (``drafts = "doc"``); its id is kept in ``_syncer``."""
-        return DocDrafts(self.session, self.meta, title=f"Drafts: {self._title or self.key}")
+        access = DocAccess(
+            self.key,
+            self.account,
+            is_service_account(self.session.credentials),
+            document_key(self.config.drafts_doc or "") or self.config.drafts_doc,
+        )
+        return DocDrafts(self.session, self.meta, f"Drafts: {self._title or self.key}", access)
 
     # -- HTTP plumbing ---------------------------------------------------------------------
 

@@ -25,19 +25,36 @@ from syncer.google.sheet_cells import SheetMeta
 log = logging.getLogger(__name__)
 
 DOCS_API = "https://docs.googleapis.com/v1/documents"
+DRIVE_FILES = "https://www.googleapis.com/drive/v3/files"
 SECTION_STYLE = "HEADING_2"
 HEADINGS = frozenset(f"HEADING_{level}" for level in range(1, 7)) | {"TITLE"}
-#: Characters the Docs API drops from inserted text (all C0 controls but tab, newline, VT).
-_DROPPED = {code: None for code in [*range(0x00, 0x09), *range(0x0C, 0x20)]}
+#: What the Docs API strips from inserted text (InsertTextRequest.text: "control characters
+#: (U+0000-U+0008, U+000C-U+001F) and characters from the Unicode Basic Multilingual Plane
+#: Private Use Area (U+E000-U+F8FF)"). Syncer drops them first, so that its UTF-16 indexes
+#: count what the Doc really holds; Word's Symbol-font bullets, pasted from a list, become the
+#: characters they show instead of vanishing.
+_DROPPED: dict[int, str | None] = {
+    code: None for code in [*range(0x00, 0x09), *range(0x0C, 0x20), *range(0xE000, 0xF900)]
+}
+_DROPPED.update({0xF0B7: "•", 0xF0A7: "▪", 0xF0D8: "➢", 0xF0FC: "✓", 0xF076: "❖"})
+#: Drive roles a Doc may be granted (an owner of the tracker gets to edit the Doc).
+_SHARED_ROLES = {"owner": "writer", "organizer": "writer", "fileOrganizer": "writer"}
 
 
 def utf16_length(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def doc_text(text: str) -> str:
-    """The text as the Doc will hold it (so comparing with what is there is meaningful)."""
-    return text.replace("\r\n", "\n").replace("\r", "\n").translate(_DROPPED).strip("\n")
+    """The text as the Doc will hold it (so comparing with what is there is meaningful): one
+    newline kind, nothing the Docs API strips, and a lone UTF-16 surrogate (not a character,
+    which Google cannot take) replaced by U+FFFD; a surrogate pair becomes its character."""
+    whole = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    return whole.replace("\r\n", "\n").replace("\r", "\n").translate(_DROPPED).strip("\n")
+
+
+def doc_url(doc_id: str) -> str:
+    return f"https://docs.google.com/document/d/{doc_id}/edit"
 
 
 def heading_text(heading: str, row_id: str) -> str:
@@ -46,7 +63,7 @@ def heading_text(heading: str, row_id: str) -> str:
 
 
 def doc_link(doc_id: str, heading_id: str) -> str:
-    return f"https://docs.google.com/document/d/{doc_id}/edit#heading={heading_id}"
+    return f"{doc_url(doc_id)}#heading={heading_id}"
 
 
 @dataclass(frozen=True)
@@ -126,6 +143,20 @@ def _delete(start: int, end: int) -> dict[str, Any]:
     return {"deleteContentRange": {"range": {"startIndex": start, "endIndex": end}}}
 
 
+@dataclass(frozen=True)
+class DocAccess:
+    """Who syncer is with Google, and where the drafts Doc may come from."""
+
+    tracker_key: str
+    account: str | None = None  # the e-mail Google knows syncer's account by, when known
+    service_account: bool = False  # owns no Drive storage: it cannot create the Doc
+    configured_doc: str | None = None  # drafts_doc: the Doc the person made and shared
+
+    @property
+    def who(self) -> str:
+        return self.account or "the account syncer uses"
+
+
 class DocDrafts:
     """Publishes drafts into the tracker's Doc; ``publish`` returns a link per row id."""
 
@@ -134,11 +165,13 @@ class DocDrafts:
         session: AuthorizedSession,
         meta: SheetMeta,
         title: str,
+        access: DocAccess,
         on_created: Callable[[], None] | None = None,
     ) -> None:
         self.session = session
         self.meta = meta
         self.title = title
+        self.access = access
         #: Called as soon as a new Doc exists, to remember its id before anything else can fail
         #: (a run killed later must not leave a Doc the next run does not know about).
         self.on_created = on_created
@@ -212,46 +245,226 @@ class DocDrafts:
             changes.append(_insert(section.heading.start, title))
         return changes
 
-    # -- HTTP ----------------------------------------------------------------------------------
+    def probe(self) -> tuple[bool, str, str]:
+        """For ``syncer doctor``, without writing: (fine, what syncer will do, how to fix)."""
+        configured = self.access.configured_doc
+        if configured:
+            try:
+                self._get(configured)
+            except _Missing as missing:
+                return (
+                    False,
+                    f"{self.access.who} cannot open the drafts Doc {doc_url(configured)} "
+                    f"(HTTP {missing.status})",
+                    f"share that Doc with {self.access.who} as Editor",
+                )
+            unshared = self._audience_missing(configured)
+            if unshared:
+                return (
+                    False,
+                    f"the drafts Doc {doc_url(configured)} is not shared with "
+                    f"{', '.join(unshared)}, who can open the tracker: the Draft links will not "
+                    "open for them",
+                    "share the Doc with them as you share the tracker",
+                )
+            return True, f"drafts go to the Doc {doc_url(configured)}", ""
+        if self.access.service_account:
+            return (
+                False,
+                f"{self.access.who} is a service account: Google lets it own no Doc",
+                f"create a Google Doc, share it with {self.access.who} as Editor and set "
+                'drafts_doc = "<its URL>"',
+            )
+        return True, "syncer creates the drafts Doc, owned by you and shared like the tracker", ""
+
+    def _audience_missing(self, doc_id: str) -> list[str]:
+        """Who can open the tracker but not the Doc (when Drive lets syncer see both lists)."""
+        try:
+            on_doc = {_grantee(p) for p in self._permissions(doc_id)}
+            tracker = self._permissions(self.access.tracker_key)
+        except _Refused:
+            return []
+        mine = ("user", (self.access.account or "").lower())
+        missing = [p for p in tracker if _grantee(p) not in on_doc and _grantee(p) != mine]
+        return [p.get("emailAddress") or p.get("domain") or str(p.get("type")) for p in missing]
+
+    # -- which Doc -----------------------------------------------------------------------------
 
     def _open(self) -> dict[str, Any]:
+        """The drafts Doc: the configured one, else the one syncer made, else a new one."""
+        configured = self.access.configured_doc
+        if configured:
+            if self.meta.doc_id != configured:
+                self.meta.doc_id, self.meta.doc_shared = configured, False
+                self.meta.doc_digests.clear()
+            try:
+                return self._get(configured)
+            except _Missing as missing:
+                raise TrackerError(
+                    doc_url(configured),
+                    f"{self.access.who} cannot open the drafts Doc {doc_url(configured)} named "
+                    f"by drafts_doc (HTTP {missing.status}): share that Doc with "
+                    f"{self.access.who} as Editor (Share > add the e-mail > Editor), or correct "
+                    "drafts_doc",
+                ) from None
         if self.meta.doc_id:
             try:
-                return self._get(self.meta.doc_id)
-            except _Missing:
+                document = self._get(self.meta.doc_id)
+            except _Missing as missing:
+                if missing.status != 404:
+                    raise TrackerError(
+                        doc_url(self.meta.doc_id),
+                        f"{self.access.who} can no longer open the drafts Doc "
+                        f"{doc_url(self.meta.doc_id)} (HTTP {missing.status}); share it with "
+                        f"{self.access.who} as Editor",
+                    ) from None
                 log.warning("the drafts Doc %s is gone; creating a new one", self.meta.doc_id)
-        created = self._post(DOCS_API, {"title": self.title})
-        self.meta.doc_id = created["documentId"]
+            else:
+                if not self.meta.doc_shared and not self.access.service_account:
+                    self._share_like_tracker(self.meta.doc_id)  # a share that failed before
+                return document
+        return self._create()
+
+    def _create(self) -> dict[str, Any]:
+        if self.access.service_account:
+            raise TrackerError(self.access.tracker_key, self._no_storage())
+        try:
+            created = self._post(DOCS_API, {"title": self.title})
+        except _Refused as refused:
+            if refused.status == 403 and "storage quota" in refused.message.lower():
+                raise TrackerError(self.access.tracker_key, self._no_storage()) from None
+            raise TrackerError(
+                self.access.tracker_key,
+                f"Google Docs refused to create the drafts Doc (HTTP {refused.status}): "
+                f"{refused.message}",
+            ) from None
+        self.meta.doc_id, self.meta.doc_shared = created["documentId"], False
         self.meta.doc_digests.clear()
         if self.on_created is not None:
             self.on_created()
+        self._share_like_tracker(self.meta.doc_id)
         return created
 
+    def _no_storage(self) -> str:
+        return (
+            f"{self.access.who} is a service account, and Google gives service accounts no Drive "
+            "storage, so syncer cannot create the drafts Doc: create a Google Doc yourself (in "
+            "your Drive, or in a shared drive the service account is a member of), share it "
+            f'with {self.access.who} as Editor, and set drafts_doc = "<the Doc\'s URL>" for '
+            "this tracker in the config"
+        )
+
+    def _share_like_tracker(self, doc_id: str) -> None:
+        """Give everyone who can open the tracker the same access to the Doc syncer created,
+        so the link in each Draft cell opens for them (an owner of the tracker may edit)."""
+        try:
+            on_doc = {_grantee(p) for p in self._permissions(doc_id)}
+            for permission in self._permissions(self.access.tracker_key):
+                if _grantee(permission) in on_doc:
+                    continue  # the Doc's owner, or shared on an earlier run
+                role = str(permission.get("role", "reader"))
+                grant: dict[str, Any] = {
+                    "type": permission.get("type"),
+                    "role": _SHARED_ROLES.get(role, role),
+                }
+                for field_name in ("emailAddress", "domain"):
+                    if permission.get(field_name):
+                        grant[field_name] = permission[field_name]
+                if grant["type"] == "anyone":
+                    grant["allowFileDiscovery"] = False
+                self._send(
+                    "POST",
+                    f"{DRIVE_FILES}/{doc_id}/permissions",
+                    grant,
+                    params={"sendNotificationEmail": "false", "supportsAllDrives": "true"},
+                )
+        except _Refused as refused:
+            raise TrackerError(
+                doc_url(doc_id),
+                f"could not share the drafts Doc {doc_url(doc_id)} like the tracker "
+                f"(HTTP {refused.status}: "
+                f"{refused.message}); share it yourself with the people the tracker is shared "
+                "with, or the Draft links will not open for them",
+            ) from None
+        self.meta.doc_shared = True
+
+    def _permissions(self, file_id: str) -> list[dict[str, Any]]:
+        listed = self._send(
+            "GET",
+            f"{DRIVE_FILES}/{file_id}/permissions",
+            None,
+            params={
+                "fields": "permissions(type,role,emailAddress,domain)",
+                "supportsAllDrives": "true",
+            },
+        )
+        return list(listed.get("permissions", []))
+
+    # -- HTTP ----------------------------------------------------------------------------------
+
     def _get(self, doc_id: str) -> dict[str, Any]:
-        return self._send("GET", f"{DOCS_API}/{doc_id}", None)
+        try:
+            return self._send("GET", f"{DOCS_API}/{doc_id}", None)
+        except _Refused as refused:
+            if refused.status in (403, 404):
+                raise _Missing(refused.status, refused.message) from None
+            raise self._failure(refused) from None
 
     def _post(self, url: str, body: dict[str, Any]) -> dict[str, Any]:
-        return self._send("POST", url, body)
-
-    def _send(self, method: str, url: str, body: dict[str, Any] | None) -> dict[str, Any]:
         try:
-            response = self.session.request(method, url, json=body)
+            return self._send("POST", url, body)
+        except _Refused as refused:
+            if url == DOCS_API:
+                raise
+            raise self._failure(refused) from None
+
+    def _failure(self, refused: _Refused) -> TrackerError:
+        advice = ""
+        if refused.status == 403:
+            advice = f"; share {doc_url(self.meta.doc_id)} with {self.access.who} as Editor"
+        return TrackerError(
+            doc_url(self.meta.doc_id),
+            f"Google Docs refused the drafts update (HTTP {refused.status}): "
+            f"{refused.message}{advice}",
+        )
+
+    def _send(
+        self,
+        method: str,
+        url: str,
+        body: dict[str, Any] | None,
+        params: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
+        try:
+            response = self.session.request(method, url, json=body, params=params)
         except (requests.exceptions.RequestException, google.auth.exceptions.RefreshError) as e:
             raise TrackerError(url, f"could not reach Google Docs ({type(e).__name__})") from None
-        if response.status_code == 404 and method == "GET":
-            raise _Missing(url)
         if response.status_code >= 400:
             try:
                 message = response.json()["error"]["message"]
             except (ValueError, KeyError, TypeError):
                 message = response.reason
-            raise TrackerError(
-                f"https://docs.google.com/document/d/{self.meta.doc_id}",
-                f"Google Docs refused the drafts update (HTTP {response.status_code}): {message}",
-            )
+            raise _Refused(response.status_code, str(message))
+        if not response.content:
+            return {}
         result: dict[str, Any] = response.json()
         return result
 
 
-class _Missing(Exception):
-    """The remembered Doc no longer exists (or this account cannot see it)."""
+def _grantee(permission: Mapping[str, Any]) -> tuple[str, str]:
+    """Who a Drive permission is for: (type, e-mail or domain), case-folded."""
+    who = permission.get("emailAddress") or permission.get("domain") or ""
+    return str(permission.get("type", "")), str(who).lower()
+
+
+class _Refused(Exception):
+    """Google answered with an error status."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(status, message)
+        self.status = status
+        self.message = message
+
+
+class _Missing(_Refused):
+    """The Doc does not exist, or this account cannot see it (Google does not say which)."""

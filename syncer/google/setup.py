@@ -93,6 +93,10 @@ def prepare_sheet(config: TrackerConfig, *, emulator: Emulator | None = None) ->
     )
     done.append("added dropdowns for Stage, Preferred Channel and Offer Decision")
     done.append("formatted the date columns, froze the header row, highlighted overdue rows")
+    if config.drafts == "doc":
+        ready, problem, fix = backend.doc_drafts().probe()
+        if not ready:
+            done.append(f"drafts Doc not ready: {problem}; {fix}")
     return done
 
 
@@ -281,6 +285,8 @@ def doctor(
         )
     else:
         checks.append(Check("config", True, f"drafts go to: {config.drafts}"))
+    if config.drafts == "doc":
+        checks.append(Check("drafts Doc", *backend.doc_drafts().probe()))
     return checks
 
 

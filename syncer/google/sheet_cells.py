@@ -19,22 +19,33 @@ SHEETS_EPOCH = datetime(1899, 12, 30)
 STATE_SHEET = "_syncer"
 META = "_meta"
 _KEY_IN_URL = re.compile(r"/spreadsheets/d/([A-Za-z0-9_-]+)")
+_DOC_IN_URL = re.compile(r"/document/d/([A-Za-z0-9_-]+)")
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]{20,}$")
 _ECHO_START = re.compile(r"^[A-Za-z]*(\d*)")
 
 
-def spreadsheet_key(source: str) -> str:
-    """The spreadsheet key in a Sheets URL (…/spreadsheets/d/KEY/…), or a bare key."""
+def _file_key(source: str, in_url: re.Pattern[str]) -> str | None:
     text = source.strip()
-    found = _KEY_IN_URL.search(text)
+    found = in_url.search(text)
     if found:
         return found[1]
-    if _BARE_KEY.match(text):
-        return text
-    raise ConfigError(
-        f"{source}: not a Google Sheets URL (https://docs.google.com/spreadsheets/d/KEY/...) "
-        "or key, nor a .xlsx/.csv path"
-    )
+    return text if _BARE_KEY.match(text) else None
+
+
+def spreadsheet_key(source: str) -> str:
+    """The spreadsheet key in a Sheets URL (…/spreadsheets/d/KEY/…), or a bare key."""
+    key = _file_key(source, _KEY_IN_URL)
+    if key is None:
+        raise ConfigError(
+            f"{source}: not a Google Sheets URL (https://docs.google.com/spreadsheets/d/KEY/...) "
+            "or key, nor a .xlsx/.csv path"
+        )
+    return key
+
+
+def document_key(source: str) -> str | None:
+    """The document id in a Google Docs URL (…/document/d/ID/…), or a bare id; else None."""
+    return _file_key(source, _DOC_IN_URL)
 
 
 def quote_title(title: str) -> str:
@@ -132,6 +143,7 @@ class SheetMeta:
     sheet_id: int | None = None
     tab: str = ""
     doc_id: str = ""
+    doc_shared: bool = False  # the Doc syncer created is shared like the tracker
     doc_digests: dict[str, str] = field(default_factory=dict)
     locale: str = ""
     time_zone: str = ""
@@ -148,6 +160,8 @@ class SheetMeta:
             rows.append([META, "locale", self.locale])
         if self.time_zone:
             rows.append([META, "time_zone", self.time_zone])
+        if self.doc_shared:
+            rows.append([META, "doc_shared", "1"])
         for row_id, value in sorted(self.doc_digests.items()):
             rows.append([META, f"doc:{row_id}", value])
         return rows
@@ -170,6 +184,8 @@ class SheetMeta:
                 meta.locale = value
             elif name == "time_zone":
                 meta.time_zone = value
+            elif name == "doc_shared":
+                meta.doc_shared = value == "1"
             elif name.startswith("doc:"):
                 meta.doc_digests[name[4:]] = value
         return meta

@@ -10,6 +10,7 @@ a per-cassette report.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,8 +23,22 @@ from syncer.emulator.core import ANONYMOUS, Request
 
 CASSETTES = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "gspread-cassettes"
 RECORDING_ACCOUNT = "telegram-budgeter@telegram-budgeter.iam.gserviceaccount.com"
+
+#: The only fields allowed to differ from the recording, each for a reason. Everything else in
+#: a response (its status, its Content-Type, every key and value of its JSON body: update
+#: counts, formatted values, reply shapes, error messages) must be exactly what Google sent.
+#:
+#: - ids Google assigns at random: they must have the recorded id's shape (an int, a string of
+#:   digits such as a namedRangeId, whose length varies, or a Drive id of the recorded length),
+#:   and one recorded id must map to one emulator id throughout a run, both ways;
 ID_KEYS = {"id", "spreadsheetId", "sheetId", "namedRangeId", "protectedRangeId"}
+#: - timestamps of the moment of recording: they must have the recorded RFC 3339 form;
 TIME_KEYS = {"createdTime", "modifiedTime", "lastUpdateTime"}
+#: - headers of Google's front end that no client reads (Date, Server, Alt-Svc, Vary, caching
+#:   and browser-security headers, Content-Length/Transfer-Encoding, and the two ETags of Drive
+#:   export downloads): only Content-Type, which clients do read, is compared.
+COMPARED_HEADERS = ("content-type",)
+_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")
 
 #: Cassettes the emulator cannot replay, and why. Everything else must conform.
 NOT_REPLAYABLE = {
@@ -63,8 +78,14 @@ class IdMap:
         self.ids: dict[Any, Any] = {RECORDING_ACCOUNT: ANONYMOUS.email}
 
     def learn(self, recorded: Any, actual: Any) -> bool:
+        """Whether ``actual`` may stand for ``recorded``: same type (and length, for text), and
+        a one-to-one mapping across the run."""
         if recorded in self.ids:
             return bool(self.ids[recorded] == actual)
+        if _id_shape(recorded) != _id_shape(actual):
+            return False
+        if actual in self.ids.values():
+            return False  # two recorded ids cannot be one emulator id
         self.ids[recorded] = actual
         return True
 
@@ -96,11 +117,14 @@ def compare(recorded: Any, actual: Any, ids: IdMap, where: str = "") -> str | No
         for key in recorded:
             path = f"{where}/{key}"
             if key in TIME_KEYS:
+                if not _same_time_form(recorded[key], actual[key]):
+                    return f"{path}: recorded {recorded[key]!r}, emulator {actual[key]!r}"
                 continue
             if key in ID_KEYS and not isinstance(recorded[key], dict | list):
                 if not ids.learn(recorded[key], actual[key]):
+                    known = ids.ids.get(recorded[key], "an id of another type or length")
                     return (
-                        f"{path}: id {recorded[key]!r} maps to {ids.ids[recorded[key]]!r}, "
+                        f"{path}: id {recorded[key]!r} maps to {known!r}, "
                         f"emulator said {actual[key]!r}"
                     )
                 continue
@@ -124,10 +148,33 @@ def compare(recorded: Any, actual: Any, ids: IdMap, where: str = "") -> str | No
     both_numbers = all(
         isinstance(v, int | float) and not isinstance(v, bool) for v in (recorded, actual)
     )
-    if both_numbers and abs(recorded - actual) < 1e-6:
-        return None
+    if both_numbers and recorded == actual:
+        return None  # JSON has one number type: 1 and 1.0 are the same number
     if recorded != actual or type(recorded) is not type(actual):
         return f"{where}: recorded {recorded!r}, emulator {actual!r}"
+    return None
+
+
+def _id_shape(value: Any) -> tuple[str, int]:
+    if isinstance(value, str):
+        return ("digits", 0) if value.isdigit() else ("text", len(value))
+    return (type(value).__name__, 0)
+
+
+def _same_time_form(recorded: Any, actual: Any) -> bool:
+    """Both RFC 3339 UTC times with the same number of fractional digits."""
+    if not isinstance(recorded, str) or not isinstance(actual, str):
+        return recorded == actual
+    found, emulated = _RFC3339.match(recorded), _RFC3339.match(actual)
+    if not found or not emulated:
+        return False
+    return len(found[1] or "") == len(emulated[1] or "")
+
+
+def _content_type(headers: dict[str, Any]) -> str | None:
+    for name, value in headers.items():
+        if name.lower() in COMPARED_HEADERS:
+            return str(value[0] if isinstance(value, list) else value)
     return None
 
 
@@ -182,8 +229,12 @@ def replay(path: Path) -> Outcome:
             )
         else:
             expected = _decode(received.get("body"))
-            actual = response.body if not isinstance(response.body, bytes) else None
+            actual = _decode(response.encoded().decode("utf-8", "replace"))
             difference = compare(expected, actual, ids)
+            recorded_type = _content_type(received.get("headers") or {})
+            sent_type = _content_type(response.wire_headers())
+            if difference is None and recorded_type != sent_type:
+                difference = f"Content-Type {recorded_type!r} recorded, emulator {sent_type!r}"
             difference = f"{label}: {difference}" if difference else None
         if difference is None:
             outcome.conforming += 1
@@ -232,6 +283,39 @@ def test_cassette_conforms(path: Path, conformance_summary: list[Outcome]) -> No
     outcome = replay(path)
     conformance_summary.append(outcome)
     assert outcome.conforms, outcome.first_difference
+
+
+def test_the_comparison_lets_only_the_listed_fields_differ() -> None:
+    """The replay's comparison itself: a count, a formatted value, a reply's shape, a number's
+    last digit, a reused id or a timestamp of another form are all differences."""
+    recorded = {
+        "spreadsheetId": "1aB" * 14 + "cd",
+        "updatedCells": 4,
+        "replies": [{}, {"addSheet": {"properties": {"sheetId": 7, "title": "S"}}}],
+        "values": [["$1.00"]],
+        "blue": 0.49803922,
+        "modifiedTime": "2023-08-17T10:53:13.829Z",
+    }
+    same = {
+        **recorded,
+        "spreadsheetId": "1xY" * 14 + "zw",
+        "modifiedTime": "2026-12-01T09:00:00.000Z",
+    }
+    assert compare(recorded, same, IdMap()) is None
+    changes = [
+        {"updatedCells": 3},
+        {"replies": [{}]},
+        {"replies": [{}, {"addSheet": {"properties": {"sheetId": 7}}}]},
+        {"values": [["1"]]},
+        {"blue": 0.4980392156862745},
+        {"modifiedTime": "2026-12-01T09:00:00Z"},
+        {"spreadsheetId": "1xY" * 6},
+    ]
+    for change in changes:
+        assert compare(recorded, {**same, **change}, IdMap()) is not None, change
+    ids = IdMap()
+    assert compare({"sheetId": 1}, {"sheetId": 5}, ids) is None
+    assert compare({"sheetId": 2}, {"sheetId": 5}, ids) is not None, "one emulator id, two ids"
 
 
 def main() -> None:

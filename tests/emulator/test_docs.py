@@ -204,3 +204,40 @@ def test_a_caller_without_access_gets_403(emulator, docs):
     assert response.body["error"]["message"] == "The caller does not have permission"
     docs.drive.share(doc_id, "stranger@example.com")
     assert call(emulator, "GET", f"/v1/documents/{doc_id}").status == 200
+
+
+def test_insert_text_strips_c0_controls_and_private_use_characters_as_google_documents(
+    emulator, docs
+):
+    doc_id = docs.create_document("Notes")
+    typed = "\uf0b7 Roadmap\x07\r\tQ3\x0bplan \U000f0000 \u202eRTL\u202c \U0001f600\n"
+    assert batch(emulator, doc_id, {"insertText": {"location": {"index": 1}, "text": typed}})
+    kept = " Roadmap\tQ3\x0bplan \U000f0000 \u202eRTL\u202c \U0001f600\n"
+    assert docs.text(doc_id) == kept + "\n"
+    # the next paragraph starts where the stripped text ends, counted in UTF-16 units
+    assert paragraphs(emulator, doc_id)[1]["startIndex"] == 1 + utf16_length(kept)
+    # a client that counted the Word bullet (U+F0B7) and the controls overshoots the end
+    overshoot = 1 + utf16_length(typed) + 1
+    response = batch(
+        emulator, doc_id, {"insertText": {"location": {"index": overshoot}, "text": "x"}}
+    )
+    assert response.status == 400
+    end = 2 + utf16_length(kept)
+    assert response.body["error"]["message"] == (
+        f"Invalid requests[0].insertText: Index {overshoot} must be less than the end index of "
+        f"the referenced segment, {end}."
+    )
+
+
+def test_a_lone_surrogate_refuses_the_whole_batch(emulator, docs):
+    doc_id = docs.create_document("Notes")
+    body = (
+        '{"requests": [{"insertText": {"location": {"index": 1}, "text": "ok"}},'
+        ' {"insertText": {"location": {"index": 1}, "text": "bad \\ud83d here"}}]}'
+    )
+    response = emulator.handle(
+        Request("POST", f"/v1/documents/{doc_id}:batchUpdate", body=body.encode())
+    )
+    assert response.status == 400
+    assert "unpaired surrogate" in response.body["error"]["message"]
+    assert docs.text(doc_id) == "\n", "nothing of the batch was applied"

@@ -127,7 +127,7 @@ def test_format_and_validation_leave_values(
     )
     header = sheets.cell(worksheet.spreadsheet_id, "Sheet1", "A1")
     assert header["userEnteredFormat"]["textFormat"] == {"bold": True}
-    assert header["userEnteredFormat"]["backgroundColorStyle"] == {"rgbColor": {"red": 127 / 255}}
+    assert header["userEnteredFormat"]["backgroundColorStyle"] == {"rgbColor": {"red": 0.49803922}}
     assert (
         sheets.cell(worksheet.spreadsheet_id, "Sheet1", "A2")["dataValidation"]["condition"]["type"]
         == "ONE_OF_LIST"

@@ -73,7 +73,7 @@ def test_the_env_key_file_is_used_when_the_config_names_none(
 def test_docs_and_drive_file_scopes_only_for_drafts_in_a_doc() -> None:
     assert scopes_for(sheet_config("k" * 30)) == (SHEETS_SCOPE,)
     doc_scopes = scopes_for(sheet_config("k" * 30, drafts="doc"))
-    assert DOCS_SCOPE in doc_scopes and len(doc_scopes) == 3
+    assert DOCS_SCOPE in doc_scopes and len(doc_scopes) == 4
 
 
 def test_trackers_sharing_a_key_file_share_one_token_exchange(
