@@ -13,10 +13,11 @@ import random
 from collections.abc import Callable
 from typing import Any
 
-from syncer.emulator import a1, dimensions
+from syncer.emulator import a1, dimensions, grid
 from syncer.emulator.cells import Cell
 from syncer.emulator.drive import parse_field_mask
 from syncer.emulator.fieldmask import apply_masked_update
+from syncer.emulator.grid import cells_of
 from syncer.emulator.protection import require_editable
 from syncer.emulator.spreadsheet import (
     JSON,
@@ -25,7 +26,6 @@ from syncer.emulator.spreadsheet import (
     Spreadsheet,
     bounds_grid_range,
     cells_in,
-    cells_of,
     echo_grid_range,
     grid_range_bounds,
     new_sheet_properties,
@@ -159,13 +159,11 @@ def update_cells(book: Spreadsheet, item: JSON) -> None:
         start = spec["start"]
         sheet = book.sheet_by_id(start.get("sheetId", 0))
         rows = spec.get("rows") or []
-        bounds = a1.Bounds(
-            start.get("rowIndex", 0),
-            start.get("rowIndex", 0) + len(rows),
-            start.get("columnIndex", 0),
-            start.get("columnIndex", 0)
-            + max((len(r.get("values") or []) for r in rows), default=0),
-        )
+        row, column = start.get("rowIndex", 0), start.get("columnIndex", 0)
+        grid.require_coordinate(sheet, row, column)
+        width = max((len(r.get("values") or []) for r in rows), default=0)
+        grid.require_inside(sheet, row, column, len(rows), width)
+        bounds = a1.Bounds(row, row + len(rows), column, column + width)
     require_editable(book, sheet, bounds)
     rows = spec.get("rows") or []
     for r, row in enumerate(range(bounds.start_row or 0, bounds.end_row or 0)):

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote
 
-from syncer.emulator import a1, dimensions, sheet_requests
+from syncer.emulator import a1, dimensions, grid, sheet_requests
 from syncer.emulator.cells import (
     SHEETS_EPOCH,
     Cell,
@@ -502,6 +502,7 @@ class SheetsService:
                     )
                 try:
                     replies.append(handler(book, item) or {})
+                    grid.require_cell_limit(book)
                 except RequestError as error:
                     raise RequestError(f"Invalid requests[{index}].{kind}: {error}") from None
             reply: JSON = {"spreadsheetId": book.spreadsheet_id, "replies": replies}

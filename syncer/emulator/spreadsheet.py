@@ -250,12 +250,6 @@ def cells_in(bounds: a1.Bounds) -> list[tuple[int, int]]:
     ]
 
 
-def cells_of(book: Spreadsheet, grid_range: JSON) -> tuple[SheetState, a1.Bounds]:
-    """A GridRange's sheet and concrete bounds."""
-    sheet = book.sheet_by_id(grid_range.get("sheetId", 0))
-    return sheet, grid_range_bounds(sheet, grid_range)
-
-
 def overlaps(first: a1.Bounds, second: a1.Bounds) -> bool:
     return (
         (first.start_row or 0) < (second.end_row or 0)
