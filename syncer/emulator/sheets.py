@@ -226,6 +226,14 @@ class SheetsService:
             for sheet in self.books[spreadsheet_id].sheets
         }
 
+    def fit(self, spreadsheet_id: str, tab: str) -> None:
+        """Shrink the tab's grid to its data, as a person deleting the empty rows and columns
+        (or an importer sizing the tab to its file) would."""
+        sheet = self.sheet(spreadsheet_id, tab)
+        rows, columns = sheet.data_extent()
+        grid = sheet.properties["gridProperties"]
+        grid["rowCount"], grid["columnCount"] = max(rows, 1), max(columns, 1)
+
     def insert_rows(self, spreadsheet_id: str, tab: str, at: int, count: int = 1) -> None:
         """Insert ``count`` blank rows before 1-based row ``at`` (as a person would)."""
         sheet = self.sheet(spreadsheet_id, tab)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
 
@@ -20,12 +21,13 @@ import requests
 from google.auth.transport.requests import AuthorizedSession
 from gspread.exceptions import APIError
 from gspread.http_client import HTTPClient
+from requests.adapters import BaseAdapter
 
 from syncer.backends.base import Backend, CellUpdate, SheetData, SyncState, canonical_text
 from syncer.columns import column_letter, find_column, resolve_columns
 from syncer.config import TrackerConfig
-from syncer.emulator.core import Emulator
 from syncer.errors import HeaderError, TrackerError
+from syncer.google import grid
 from syncer.google.auth import (
     SignIn,
     account_email,
@@ -35,6 +37,7 @@ from syncer.google.auth import (
 from syncer.google.docs_drafts import DocDrafts
 from syncer.google.errors import STRUCTURE_TRIES, may_pass, sheets_error
 from syncer.google.formats import column_format
+from syncer.google.grid import Grid, echoed_grid, grid_of
 from syncer.google.retry import RetryingAdapter, RetryPolicy
 from syncer.google.session import REQUEST_TIMEOUT, google_session
 from syncer.google.sheet_cells import (
@@ -85,6 +88,8 @@ class SheetsBackend(Backend):
         self._state_sheet_exists = True
         self._named_range_exists = True
         self._metadata: dict[str, Any] | None = None
+        self._tracker_grid: Grid | None = None  # the tab's rowCount x columnCount, as last seen
+        self._state_grid: Grid | None = None
         self._rows: list[list[CellValue]] = []  # the data rows as read, for the re-check
 
     # -- identity and links ----------------------------------------------------------------
@@ -161,6 +166,8 @@ class SheetsBackend(Backend):
         self.meta = SheetMeta.from_rows(state_values)
         self._stored_meta = self.meta.to_rows()
         self._state_rows = len(state_values)
+        self._tracker_grid = echoed_grid(tracker.get("range", ""))
+        self._state_grid = echoed_grid(state.get("range", "")) if state else None
         title, first_row = split_echo(tracker.get("range", ""))
         self._title = title
         self._note_settings()
@@ -388,8 +395,15 @@ class SheetsBackend(Backend):
             cells[(update.row - 1, column)] = _raw(update.value)
         for offset, name in enumerate(new_columns):
             cells[(self.header_row - 1, first_new + offset)] = name
-        if new_columns or not self._state_sheet_exists or not self._has_named_range():
-            self._structure(header, first_new, list(new_columns))
+        # Room for every state row, and for the meta rows the setup may add (ids it learns).
+        need = Need(
+            rows=max((row + 1 for row, _ in cells), default=0),
+            columns=len(header),
+            state_rows=len(state.to_rows()) + len(meta_rows) + 2,
+        )
+        setup = new_columns or not self._state_sheet_exists or not self._has_named_range()
+        if setup or self._growth(need):
+            self._structure(header, first_new, list(new_columns), need)
             meta_rows = self.meta.to_rows()
         state_rows = state.to_rows() + meta_rows
         stored = len(state_rows)
@@ -410,8 +424,10 @@ class SheetsBackend(Backend):
     def _has_named_range(self) -> bool:
         return self.config.tab is not None or self._named_range_exists
 
-    def _structure(self, header: list[str], first_new: int, new_columns: list[str]) -> None:
-        """One spreadsheets:batchUpdate: grid width, state sheet, named range, new formats.
+    def _structure(
+        self, header: list[str], first_new: int, new_columns: list[str], need: Need
+    ) -> None:
+        """One spreadsheets:batchUpdate: grids grown, state sheet, named range, new formats.
 
         Google applies a batchUpdate all or nothing, but it is not safe to send twice (a second
         addSheet fails), so the retrying transport never resends it. When it fails in a way that
@@ -420,10 +436,11 @@ class SheetsBackend(Backend):
         one was applied after all.
         """
         for attempt in range(1, STRUCTURE_TRIES + 1):
-            body = {"requests": self._structure_requests(header, first_new, new_columns)}
+            body = {"requests": self._structure_requests(header, first_new, new_columns, need)}
             try:
                 if body["requests"]:
-                    self.client.batch_update(self.key, body)
+                    reply = self.client.batch_update(self.key, body)
+                    self._learn(body["requests"], reply)
                 break
             except (APIError, requests.exceptions.RequestException) as error:
                 if not may_pass(error) or attempt == STRUCTURE_TRIES:
@@ -451,40 +468,61 @@ class SheetsBackend(Backend):
         self._metadata = None
         titles = {p.get("title") for p in self._sheets()}
         self._state_sheet_exists = STATE_SHEET in titles
+        self._tracker_grid = grid_of(self._properties(self._title))
+        self._state_grid = self._state_sheet_grid()
         named = {n.get("name") for n in self._fetch_metadata().get("namedRanges", [])}
         self._named_range_exists = TRACKER_RANGE_NAME in named
 
+    def _growth(self, need: Need) -> list[dict[str, Any]]:
+        """appendDimension requests for the grids too small for what is written: the tracker
+        tab (syncer's new columns) and ``_syncer`` (one state row per tracker row)."""
+        tracker = self._tracker_grid or grid_of(self._properties(self._title))
+        requests_ = grid.growth(self._sheet_id(), tracker, need.rows, need.columns)
+        state = (self._state_grid or self._state_sheet_grid()) if self._state_sheet_exists else None
+        if state is not None:
+            requests_ += grid.growth(
+                self._state_sheet_id(),
+                state,
+                need.state_rows,
+                grid.STATE_COLUMNS,
+                headroom=grid.STATE_HEADROOM,
+            )
+        return requests_
+
+    def _state_sheet_grid(self) -> Grid | None:
+        found = [p for p in self._sheets() if p.get("title") == STATE_SHEET]
+        return grid_of(found[0]) if found else None
+
+    def _state_sheet_id(self) -> int:
+        if self.meta.state_sheet_id is None:
+            self.meta.state_sheet_id = int(self._properties(STATE_SHEET).get("sheetId", 0))
+        return self.meta.state_sheet_id
+
+    def _learn(self, sent: list[dict[str, Any]], reply: dict[str, Any]) -> None:
+        """What the applied setup made: the grids' new sizes, the new state sheet's id."""
+        for request, answer in zip(sent, reply.get("replies", []), strict=False):
+            added = (answer or {}).get("addSheet", {}).get("properties", {})
+            if added.get("title") == STATE_SHEET:
+                self.meta.state_sheet_id = int(added.get("sheetId", 0))
+                self._state_grid = grid_of(added)
+            if "appendDimension" not in request:
+                continue
+            if request["appendDimension"]["sheetId"] == self.meta.state_sheet_id:
+                self._state_grid = self._state_grid and grid.grown(self._state_grid, request)
+            else:
+                self._tracker_grid = self._tracker_grid and grid.grown(self._tracker_grid, request)
+
     def _structure_requests(
-        self, header: list[str], first_new: int, new_columns: list[str]
+        self, header: list[str], first_new: int, new_columns: list[str], need: Need
     ) -> list[dict[str, Any]]:
-        """What the structure still lacks (the formats are set again: that is harmless)."""
-        properties = self._properties(self._title)
+        """What the structure still lacks (the formats are set again: that is harmless).
+        Grids grow first: a later request of the batch may reach past the old edge."""
         sheet_id = self._sheet_id()
-        requests_: list[dict[str, Any]] = []
-        grid = properties.get("gridProperties", {})
-        missing = len(header) - int(grid.get("columnCount", 26))
-        if missing > 0:
-            requests_.append(
-                {
-                    "appendDimension": {
-                        "sheetId": sheet_id,
-                        "dimension": "COLUMNS",
-                        "length": missing,
-                    }
-                }
-            )
+        requests_ = self._growth(need)
         if not self._state_sheet_exists:
-            requests_.append(
-                {
-                    "addSheet": {
-                        "properties": {
-                            "title": STATE_SHEET,
-                            "hidden": True,
-                            "gridProperties": {"rowCount": 1000, "columnCount": 3},
-                        }
-                    }
-                }
-            )
+            taken = {int(p.get("sheetId", 0)) for p in self._sheets()}
+            self.meta.state_sheet_id = grid.state_sheet_id(self.key, taken)
+            requests_.append(grid.state_sheet(self.meta.state_sheet_id, need.state_rows))
         if not self._has_named_range():
             requests_.append(
                 {
@@ -497,6 +535,15 @@ class SheetsBackend(Backend):
         for column in range(first_new, first_new + len(new_columns)):
             requests_.extend(column_format(sheet_id, self.header_row, column, fields.get(column)))
         return requests_
+
+
+@dataclass(frozen=True)
+class Need:
+    """How far a write reaches: the tracker tab's rows and columns, and ``_syncer``'s rows."""
+
+    rows: int
+    columns: int
+    state_rows: int
 
 
 def _trimmed(header: Sequence[str]) -> list[str]:
@@ -520,7 +567,7 @@ def _raw(value: CellValue) -> object:
 def open_sheet(
     config: TrackerConfig,
     *,
-    emulator: Emulator | None = None,
+    transport: BaseAdapter | None = None,
     retry_policy: RetryPolicy | None = None,
     interactive: bool | None = None,
     sign_in: SignIn = browser_sign_in,
@@ -530,7 +577,7 @@ def open_sheet(
     session = google_session(
         config,
         scopes=scopes_for(config),
-        emulator=emulator,
+        transport=transport,
         retry_policy=retry_policy,
         interactive=interactive,
         sign_in=sign_in,

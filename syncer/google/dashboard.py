@@ -19,11 +19,11 @@ import google.auth.exceptions
 import requests
 from gspread.exceptions import APIError
 from gspread.http_client import HTTPClient
+from requests.adapters import BaseAdapter
 
 from syncer.columns import column_letter
 from syncer.config import Config, TrackerConfig, tracker_config
 from syncer.digest import DueItem, client_name, client_views, tracker_link
-from syncer.emulator.core import Emulator
 from syncer.google.backend import open_sheet
 from syncer.google.errors import sheets_error
 from syncer.google.formats import DATE_FORMAT
@@ -102,12 +102,12 @@ def write_dashboard(
     config: TrackerConfig,
     *,
     today: date,
-    emulator: Emulator | None = None,
+    transport: BaseAdapter | None = None,
     retry_policy: RetryPolicy | None = None,
 ) -> DashboardReport:
     """Replace the "Coach Dashboard" tab's content with this run's. Raises TrackerError (naming
     the spreadsheet and what to do) when the spreadsheet cannot be opened or written."""
-    sheet = open_sheet(config, emulator=emulator, retry_policy=retry_policy)
+    sheet = open_sheet(config, transport=transport, retry_policy=retry_policy)
     writer = _DashboardWriter(sheet.client, sheet.key, config.source, sheet.account)
     rows = dashboard_rows(results, today)
     sheet_id, created = writer.replace(rows)
