@@ -35,7 +35,7 @@ from syncer.emulator.drive import SPREADSHEET_MIME, DriveService, FileKind
 from syncer.emulator.fieldmask import apply_masked_update
 from syncer.emulator.formulas import FormulaError, FormulaEvaluator
 from syncer.emulator.locale_input import parse_user_entered
-from syncer.emulator.protection import Editor, ProtectedError
+from syncer.emulator.protection import Editor
 from syncer.emulator.resource import requested_resource, spreadsheet_resource
 from syncer.emulator.sheet_requests import Handler
 from syncer.emulator.spreadsheet import (
@@ -365,10 +365,6 @@ class SheetsService:
         opened.editor = Editor(self.caller, owner)
         try:
             response = action(opened)
-        except ProtectedError as error:
-            if saved is not None:
-                self.books[opened.spreadsheet_id] = saved
-            return google_error(403, str(error))
         except RequestError as error:
             if saved is not None:
                 self.books[opened.spreadsheet_id] = saved

@@ -12,7 +12,7 @@ from syncer.emulator.cells import raw_value
 from syncer.emulator.core import Request
 from syncer.emulator.dimensions import shift
 from syncer.emulator.locale_input import parse_user_entered
-from syncer.emulator.protection import require_editable
+from syncer.emulator.protection import ProtectedError, require_editable
 from syncer.emulator.spreadsheet import JSON, RequestError, SheetState, Spreadsheet, cells_in
 
 
@@ -179,8 +179,9 @@ def batch_update_values(book: Spreadsheet, body: JSON, request: Request) -> JSON
                     book, item.get("range", ""), item, body.get("valueInputOption"), request
                 )
             )
-        except grid.GridError as error:
-            raise grid.GridError(f"Invalid data[{index}]: {error}") from None
+        except (grid.GridError, ProtectedError) as error:
+            # Google names the ValueRange it refused (evidence: grid.py, protection.py).
+            raise RequestError(f"Invalid data[{index}]: {error}") from None
     updated = [r for r in responses if "updatedCells" in r]
     reply: JSON = {"spreadsheetId": book.spreadsheet_id}
     if updated:

@@ -19,6 +19,9 @@ from syncer.errors import (
 from syncer.google.auth import CredentialsError
 from syncer.google.retry import RetryPolicy, is_rate_limit_403
 
+#: What Google's refusal of a write into a protected range says.
+PROTECTED = "protected cell or object"
+
 
 def sheets_error(source: str, error: Exception, account: str | None, what: str) -> TrackerError:
     """A TrackerError that says what went wrong and what to do about it."""
@@ -32,11 +35,14 @@ def sheets_error(source: str, error: Exception, account: str | None, what: str) 
     assert isinstance(error, APIError)
     status, message = error.code, str(error.error.get("message", ""))
     who = account or "the signed-in Google account"
-    if status == 403 and "protected" in message.lower():
+    if PROTECTED in message.lower():
+        # Google answers a write into a protected range with 400 INVALID_ARGUMENT ("You are
+        # trying to edit a protected cell or object..."), not 403.
         return AccessError(
             source,
-            f"a protected range or sheet blocks syncer's columns (HTTP 403: {message}); ask the "
-            f"owner to let {who} edit them (Data > Protect sheets and ranges)",
+            f"a protected range or sheet blocks syncer's columns (HTTP {status}, protected "
+            f"range: {message}); ask the owner to let {who} edit them (Data > Protect sheets "
+            "and ranges)",
         )
     if status == 403 and is_rate_limit_403(error.response):
         return QuotaError(
