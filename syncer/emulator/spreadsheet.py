@@ -100,6 +100,9 @@ class Spreadsheet:
     properties: dict[str, Any]
     sheets: list[SheetState] = field(default_factory=list)
     named_ranges: list[dict[str, Any]] = field(default_factory=list)
+    #: Named ranges whose tab was deleted: Google keeps them as hidden ``#REF!`` ranges that
+    #: the API neither lists, reads, updates nor deletes, but whose name stays taken.
+    broken_named_ranges: list[dict[str, Any]] = field(default_factory=list)
     clock: Callable[[], dt.datetime] = utc_now
     editor: Editor | None = None
 

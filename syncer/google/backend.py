@@ -87,6 +87,7 @@ class SheetsBackend(Backend):
         self._state_rows = 0
         self._state_sheet_exists = True
         self._named_range_exists = True
+        self._range_name = TRACKER_RANGE_NAME  # the name a setup gives the range
         self._metadata: dict[str, Any] | None = None
         self._tracker_grid: Grid | None = None  # the tab's rowCount x columnCount, as last seen
         self._state_grid: Grid | None = None
@@ -170,6 +171,13 @@ class SheetsBackend(Backend):
         self._state_grid = echoed_grid(state.get("range", "")) if state else None
         title, first_row = split_echo(tracker.get("range", ""))
         self._title = title
+        if self._metadata is not None:
+            # The tab list was read (a first run, or the tab was found again): it knows the
+            # tab's sheetId now, which may not be the one kept (a tab deleted and made again).
+            self.meta.sheet_id = int(self._properties(title).get("sheetId", 0))
+            self.meta.tab = title
+        elif self.config.tab is None and self.meta.sheet_id is not None:
+            self.meta.tab = title  # read through the named range, which follows a renamed tab
         self._note_settings()
         return self._table(tracker.get("values", []), first_row)
 
@@ -198,9 +206,9 @@ class SheetsBackend(Backend):
         sheets = self._sheets()
         titles = [p.get("title", "") for p in sheets]
         self._state_sheet_exists = STATE_SHEET in titles
-        named = {n.get("name"): n for n in self._fetch_metadata().get("namedRanges", [])}
-        self._named_range_exists = TRACKER_RANGE_NAME in named
         visible = [p for p in sheets if p.get("title") != STATE_SHEET]
+        kept_range = self._syncer_range()
+        self._named_range_exists = kept_range is not None
         if self.config.tab is not None:
             if self.config.tab not in titles or self.config.tab == STATE_SHEET:
                 listing = ", ".join(repr(p.get("title")) for p in visible)
@@ -208,16 +216,17 @@ class SheetsBackend(Backend):
                     self.source, f"no tab named {self.config.tab!r}; the tabs are: {listing}"
                 )
             title = self.config.tab
-        elif self._named_range_exists:
-            sheet_id = named[TRACKER_RANGE_NAME].get("range", {}).get("sheetId", 0)
-            found = [p for p in visible if p.get("sheetId", 0) == sheet_id]
-            if not found:
-                raise TrackerError(self.source, "the tracker tab syncer kept was deleted")
+        elif kept_range is not None:
+            found = [p for p in visible if p.get("sheetId", 0) == kept_range[1]]
             title = found[0]["title"]
         elif self._state_sheet_exists and (kept := self._kept_tab()) is not None:
-            # The named range goes when its tab is deleted; the state sheet still knows the tab.
+            # Google hides a deleted tab's named range (a #REF! range the API does not list);
+            # the state sheet still knows the tab: by its sheetId, or, when it was deleted and
+            # made again, by its title.
             sheet_id, old_title = kept
-            found = [p for p in visible if p.get("sheetId", 0) == sheet_id]
+            found = [p for p in visible if p.get("sheetId", 0) == sheet_id] or [
+                p for p in visible if p.get("title") == old_title
+            ]
             if not found:
                 raise TrackerError(
                     self.source,
@@ -236,6 +245,18 @@ class SheetsBackend(Backend):
             lambda: self.client.values_batch_get(self.key, ranges, params=dict(READ_PARAMS)),
         )
         return reply
+
+    def _syncer_range(self) -> tuple[str, int] | None:
+        """(name, sheetId) of the named range syncer keeps on a tab that exists: the first
+        ``syncer_tracker``, or the ``syncer_tracker_<sheetId>`` that replaced a broken one."""
+        ids = {int(p.get("sheetId", 0)) for p in self._sheets() if p.get("title") != STATE_SHEET}
+        found = sorted(
+            (str(n.get("name")), int(n.get("range", {}).get("sheetId", 0)))
+            for n in self._fetch_metadata().get("namedRanges", [])
+            if n.get("name") == TRACKER_RANGE_NAME
+            or str(n.get("name", "")).startswith(TRACKER_RANGE_NAME + "_")
+        )
+        return next(((name, sid) for name, sid in found if sid in ids), None)
 
     def _kept_tab(self) -> tuple[int, str] | None:
         """(sheetId, title) of the tab the state sheet says syncer last synced, if it says."""
@@ -443,6 +464,8 @@ class SheetsBackend(Backend):
                     self._learn(body["requests"], reply)
                 break
             except (APIError, requests.exceptions.RequestException) as error:
+                if self._range_name_taken(error):
+                    continue
                 if not may_pass(error) or attempt == STRUCTURE_TRIES:
                     raise sheets_error(
                         self.source, error, self.account, "adding syncer's columns"
@@ -457,6 +480,24 @@ class SheetsBackend(Backend):
         self._state_sheet_exists = True
         self._named_range_exists = True
 
+    def _range_name_taken(self, error: Exception) -> bool:
+        """Whether the setup was refused (whole) because ``syncer_tracker`` is taken by a range
+        the API does not show: Google keeps a deleted tab's named range as a hidden #REF!
+        range whose name cannot be added again (gspread #1530). The next try names the range
+        after its tab instead."""
+        message = str(error.error.get("message", "")) if isinstance(error, APIError) else ""
+        taken = "addNamedRange" in message and "already exists" in message
+        if not taken or self._range_name != TRACKER_RANGE_NAME:
+            return False
+        self._range_name = f"{TRACKER_RANGE_NAME}_{self._sheet_id()}"
+        log.info(
+            "%s: %s is taken by a broken range; using %s",
+            self.source,
+            TRACKER_RANGE_NAME,
+            self._range_name,
+        )
+        return True
+
     def _back_off(self, attempt: int) -> None:
         """Wait as the retrying transport would before its own next try."""
         adapter = self.session.get_adapter("https://sheets.googleapis.com/")
@@ -470,8 +511,7 @@ class SheetsBackend(Backend):
         self._state_sheet_exists = STATE_SHEET in titles
         self._tracker_grid = grid_of(self._properties(self._title))
         self._state_grid = self._state_sheet_grid()
-        named = {n.get("name") for n in self._fetch_metadata().get("namedRanges", [])}
-        self._named_range_exists = TRACKER_RANGE_NAME in named
+        self._named_range_exists = self._syncer_range() is not None
 
     def _growth(self, need: Need) -> list[dict[str, Any]]:
         """appendDimension requests for the grids too small for what is written: the tracker
@@ -527,7 +567,7 @@ class SheetsBackend(Backend):
             requests_.append(
                 {
                     "addNamedRange": {
-                        "namedRange": {"name": TRACKER_RANGE_NAME, "range": {"sheetId": sheet_id}}
+                        "namedRange": {"name": self._range_name, "range": {"sheetId": sheet_id}}
                     }
                 }
             )
