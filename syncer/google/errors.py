@@ -27,6 +27,10 @@ def sheets_error(source: str, error: Exception, account: str | None, what: str) 
     """A TrackerError that says what went wrong and what to do about it."""
     if isinstance(error, google.auth.exceptions.RefreshError):
         reason = error.args[0] if error.args and isinstance(error.args[0], str) else "refused"
+        if reason.startswith("temporarily_unavailable") or "<html" in reason.lower():
+            return TrackerError(
+                source, f"Google's sign-in service is not answering ({reason}); try again later"
+            )
         return CredentialsError(source, f"Google refused the credentials ({reason})")
     if isinstance(error, requests.exceptions.RequestException):
         return TrackerError(
@@ -34,6 +38,8 @@ def sheets_error(source: str, error: Exception, account: str | None, what: str) 
         )
     assert isinstance(error, APIError)
     status, message = error.code, str(error.error.get("message", ""))
+    if status == -1:  # gspread could not read the body as JSON (a page from a proxy)
+        status, message = error.response.status_code, "an error page, not the API's answer"
     who = account or "the signed-in Google account"
     if PROTECTED in message.lower():
         # Google answers a write into a protected range with 400 INVALID_ARGUMENT ("You are
@@ -72,7 +78,9 @@ def sheets_error(source: str, error: Exception, account: str | None, what: str) 
         )
     if status >= 500:
         return TrackerError(
-            source, f"Google Sheets answered HTTP {status} while {what}, after retries: {message}"
+            source,
+            f"Google Sheets answered HTTP {status} while {what}, after retries: {message}; "
+            "try again later",
         )
     return TrackerError(source, f"Google Sheets refused the request while {what}: {message}")
 
