@@ -16,7 +16,7 @@ from syncer.errors import (
     ServiceDisabledError,
     TrackerError,
 )
-from syncer.google.auth import CredentialsError
+from syncer.google.auth import CredentialsError, sign_in_again
 from syncer.google.retry import RetryPolicy, is_rate_limit_403
 
 #: What Google's refusal of a write into a protected range says.
@@ -31,6 +31,8 @@ def sheets_error(source: str, error: Exception, account: str | None, what: str) 
             return TrackerError(
                 source, f"Google's sign-in service is not answering ({reason}); try again later"
             )
+        if reason.startswith("invalid_grant") and "JWT" not in reason:
+            return sign_in_again(source, reason)  # a user's refresh token: expired or revoked
         return CredentialsError(source, f"Google refused the credentials ({reason})")
     if isinstance(error, requests.exceptions.RequestException):
         return TrackerError(

@@ -8,8 +8,10 @@ a nightly run needs and says how to fix what is missing; the CLI prints its chec
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
+from google.oauth2 import credentials as user_credentials
 from requests.adapters import BaseAdapter
 
 from syncer.columns import column_letter, find_column, input_fields, owned_headers, resolve_columns
@@ -26,11 +28,15 @@ from syncer.errors import (
 )
 from syncer.google import grid
 from syncer.google.auth import (
+    TESTING_DAYS,
+    TESTING_FIX,
     CredentialsError,
     account_email,
     key_path,
     require_private,
     scopes_for,
+    signed_in_at,
+    token_path,
 )
 from syncer.google.backend import SheetsBackend, open_sheet
 from syncer.google.grid import grid_of
@@ -38,6 +44,7 @@ from syncer.google.guide import Section
 from syncer.google.retry import RetryPolicy
 from syncer.google.sheet_cells import quote_title
 from syncer.layout import DROPDOWN_FIELDS, OVERDUE_RGB, dropdown_choices, overdue_formula
+
 
 @dataclass(frozen=True)
 class Check:
@@ -261,6 +268,38 @@ def _formatting_requests(
     return requests_
 
 
+def sign_in_check(config: TrackerConfig, now: datetime | None = None) -> Check:
+    """A user's OAuth token: Google ends it 7 days after the sign-in when the OAuth app is in
+    "Testing" (gspread #932), and doctor cannot see the app's publishing status: it says so,
+    warns, and fails in the last day before such a token would end."""
+    signed_in = signed_in_at(token_path(config.oauth_client)) if config.oauth_client else None
+    testing = (
+        f'if the OAuth app\'s publishing status is "Testing", Google ends this sign-in '
+        f"{TESTING_DAYS} days after it was made and the nightly run stops"
+    )
+    if signed_in is None:
+        return Check(
+            "sign-in", True, f"an OAuth user token; {testing}", TESTING_FIX, True, Section.SIGN_IN
+        )
+    days = ((now or datetime.now(UTC)) - signed_in).total_seconds() / 86400
+    made = f"an OAuth user token, signed in {signed_in:%Y-%m-%d} ({int(days)} days ago)"
+    if days >= TESTING_DAYS:
+        return Check(
+            "sign-in",
+            True,
+            f'{made}: it outlived {TESTING_DAYS} days, so the app is "In production"',
+        )
+    if days >= TESTING_DAYS - 1:
+        return Check(
+            "sign-in",
+            False,
+            f"{made}; {testing}, in {TESTING_DAYS - days:.1f} days",
+            f"{TESTING_FIX}; then sign in again (this command, in a terminal)",
+            section=Section.SIGN_IN,
+        )
+    return Check("sign-in", True, f"{made}; {testing}", TESTING_FIX, True, Section.SIGN_IN)
+
+
 def _access_failure(error: TrackerError, who: str) -> Check:
     """What a failed first read means, what to do, and where the guide explains it."""
     if isinstance(error, ServiceDisabledError):
@@ -319,6 +358,8 @@ def doctor(
         return checks
     who = account_email(backend.session.credentials) or "the signed-in account"
     checks.append(Check("account", True, f"using {who}; scopes {' '.join(scopes_for(config))}"))
+    if isinstance(backend.session.credentials, user_credentials.Credentials):
+        checks.append(sign_in_check(config))
     try:
         data = backend.read()
     except TrackerError as error:

@@ -15,7 +15,8 @@ import pytest
 from google.oauth2 import credentials as user_credentials
 
 from syncer.emulator.core import Identity
-from syncer.google.auth import SHEETS_SCOPE, token_path
+from syncer.google.auth import SHEETS_SCOPE, SIGNED_IN_KEY, token_path
+from syncer.google.setup import doctor
 from syncer.sync import sync_tracker
 from tests.google.conftest import OPTIONS, Google, example_rows, sheet_config
 
@@ -155,3 +156,86 @@ def test_a_token_file_readable_by_others_is_refused_with_the_chmod(
     os.chmod(token, 0o644)
     result, _ = sync_tracker(config, OPTIONS, opener=google.opener(interactive=False))
     assert result.failed and f"chmod 600 {token}" in result.failed
+
+
+def run_on_testing_app(
+    google: Google, users_sheet: str, client_file: Path, days: float
+) -> str | None:
+    """Sign in with an OAuth app in "Testing" (its refresh token lives 7 days), then run from
+    cron ``days`` later; the run's failure, if any."""
+    google.oauth.register_oauth_client(CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, EMAIL, testing=True)
+    config = sheet_config(users_sheet, oauth_client=client_file)
+    sign_in = google.opener(interactive=True, sign_in=BrowserSignIn(google))
+    assert sync_tracker(config, OPTIONS, opener=sign_in)[0].failed is None
+    expire(token_path(client_file))
+    later = google.oauth.clock() + days * 24 * 3600
+    google.oauth.clock = lambda: later
+    result, _ = sync_tracker(config, OPTIONS, opener=google.opener(interactive=False))
+    return result.failed
+
+
+def test_a_testing_apps_token_works_within_the_week_and_keeps_its_sign_in_date(
+    google: Google, users_sheet: str, client_file: Path
+) -> None:
+    assert run_on_testing_app(google, users_sheet, client_file, days=6) is None
+    saved = json.loads(token_path(client_file).read_text())
+    assert saved[SIGNED_IN_KEY].startswith(datetime.now(UTC).strftime("%Y-%m-%d")[:7])
+
+
+def test_a_testing_apps_token_after_7_days_gives_one_message_with_the_command(
+    google: Google, users_sheet: str, client_file: Path
+) -> None:
+    failed = run_on_testing_app(google, users_sheet, client_file, days=7.01)
+    source = sheet_config(users_sheet).source
+    assert failed == (
+        f"Google no longer accepts the saved sign-in for the OAuth client {client_file}: it "
+        "expired or was revoked (invalid_grant: Token has been expired or revoked.); sign in "
+        f"again: run `syncer doctor {source}` once in a terminal. If it happens every 7 days, "
+        'the OAuth app is in "Testing": publish the OAuth app ("In production": Google Cloud '
+        "console > APIs & Services > OAuth consent screen > Publish app), or use a service "
+        "account (`credentials` = its key file)"
+    )
+    grants = [e["status"] for e in google.emulator.log if e["path"] == "/token"]
+    assert grants[-1] == 400
+
+
+def test_a_revoked_grant_gives_the_same_message(
+    google: Google, users_sheet: str, client_file: Path
+) -> None:
+    config = sheet_config(users_sheet, oauth_client=client_file)
+    sync_tracker(
+        config, OPTIONS, opener=google.opener(interactive=True, sign_in=BrowserSignIn(google))
+    )
+    expire(token_path(client_file))
+    google.oauth.revoke(CLIENT_ID)
+    result, _ = sync_tracker(config, OPTIONS, opener=google.opener(interactive=False))
+    assert result.failed is not None
+    assert result.failed.count("syncer doctor") == 1
+    assert "Token has been expired or revoked." in result.failed
+
+
+def test_doctor_says_a_user_token_may_end_after_7_days_and_fails_in_the_last_day(
+    google: Google, users_sheet: str, client_file: Path
+) -> None:
+    config = sheet_config(users_sheet, oauth_client=client_file)
+    sync_tracker(
+        config, OPTIONS, opener=google.opener(interactive=True, sign_in=BrowserSignIn(google))
+    )
+    checks = {c.name: c for c in doctor(config, transport=google.transport)}
+    fresh = checks["sign-in"]
+    assert fresh.ok and fresh.warn and '"Testing"' in fresh.message and "7 days" in fresh.message
+    assert "Publish app" in fresh.fix and "service account" in fresh.fix
+
+    token = token_path(client_file)
+    saved = json.loads(token.read_text())
+    saved[SIGNED_IN_KEY] = (datetime.now(UTC) - timedelta(days=6, hours=12)).isoformat()
+    token.write_text(json.dumps(saved), encoding="utf-8")
+    old = {c.name: c for c in doctor(config, transport=google.transport)}
+    assert not old["sign-in"].ok and "(6 days ago)" in old["sign-in"].message
+    assert "Publish app" in old["sign-in"].fix and "sign in again" in old["sign-in"].fix
+
+    saved[SIGNED_IN_KEY] = (datetime.now(UTC) - timedelta(days=30)).isoformat()
+    token.write_text(json.dumps(saved), encoding="utf-8")
+    lasting = {c.name: c for c in doctor(config, transport=google.transport)}
+    assert lasting["sign-in"].ok and not lasting["sign-in"].warn
+    assert "In production" in lasting["sign-in"].message
