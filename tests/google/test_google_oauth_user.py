@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from google.oauth2 import credentials as user_credentials
 
+from syncer.config import TrackerConfig
 from syncer.emulator.core import Identity
 from syncer.google.auth import SHEETS_SCOPE, SIGNED_IN_KEY, token_path
 from syncer.google.setup import doctor
@@ -70,6 +71,12 @@ def users_sheet(google: Google) -> str:
     return google.sheets.create_spreadsheet("Mine", {"Applications": example_rows()}, owner=EMAIL)
 
 
+def sign_in_once(google: Google, config: TrackerConfig) -> None:
+    """The first run, in a terminal: the person signs in in the browser."""
+    opener = google.opener(interactive=True, sign_in=BrowserSignIn(google))
+    assert sync_tracker(config, OPTIONS, opener=opener)[0].failed is None
+
+
 def expire(token: Path) -> str:
     """Make the saved access token stale, as it is an hour later; returns the stale token."""
     saved = json.loads(token.read_text())
@@ -97,9 +104,7 @@ def test_a_cron_run_refreshes_the_saved_token_without_a_browser(
     google: Google, users_sheet: str, client_file: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     config = sheet_config(users_sheet, oauth_client=client_file)
-    sync_tracker(
-        config, OPTIONS, opener=google.opener(interactive=True, sign_in=BrowserSignIn(google))
-    )
+    sign_in_once(google, config)
     first_access = expire(token_path(client_file))
     mark = len(google.emulator.log)
     caplog.set_level(logging.DEBUG)
@@ -132,26 +137,11 @@ def test_a_cron_run_with_no_saved_sign_in_fails_that_tracker_saying_what_to_run(
     assert [e for e in google.emulator.log if e["method"] != "GET"] == []
 
 
-def test_a_revoked_refresh_token_in_cron_says_to_sign_in_again(
-    google: Google, users_sheet: str, client_file: Path
-) -> None:
-    config = sheet_config(users_sheet, oauth_client=client_file)
-    sync_tracker(
-        config, OPTIONS, opener=google.opener(interactive=True, sign_in=BrowserSignIn(google))
-    )
-    expire(token_path(client_file))
-    google.oauth.register_oauth_client(CLIENT_ID, CLIENT_SECRET, "1//a-new-grant", EMAIL)
-    result, _ = sync_tracker(config, OPTIONS, opener=google.opener(interactive=False))
-    assert result.failed and "revoked" in result.failed and "syncer doctor" in result.failed
-
-
 def test_a_token_file_readable_by_others_is_refused_with_the_chmod(
     google: Google, users_sheet: str, client_file: Path
 ) -> None:
     config = sheet_config(users_sheet, oauth_client=client_file)
-    sync_tracker(
-        config, OPTIONS, opener=google.opener(interactive=True, sign_in=BrowserSignIn(google))
-    )
+    sign_in_once(google, config)
     token = token_path(client_file)
     os.chmod(token, 0o644)
     result, _ = sync_tracker(config, OPTIONS, opener=google.opener(interactive=False))
@@ -165,8 +155,7 @@ def run_on_testing_app(
     cron ``days`` later; the run's failure, if any."""
     google.oauth.register_oauth_client(CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, EMAIL, testing=True)
     config = sheet_config(users_sheet, oauth_client=client_file)
-    sign_in = google.opener(interactive=True, sign_in=BrowserSignIn(google))
-    assert sync_tracker(config, OPTIONS, opener=sign_in)[0].failed is None
+    sign_in_once(google, config)
     expire(token_path(client_file))
     later = google.oauth.clock() + days * 24 * 3600
     google.oauth.clock = lambda: later
@@ -199,28 +188,28 @@ def test_a_testing_apps_token_after_7_days_gives_one_message_with_the_command(
     assert grants[-1] == 400
 
 
-def test_a_revoked_grant_gives_the_same_message(
-    google: Google, users_sheet: str, client_file: Path
+@pytest.mark.parametrize("how", ["revoked", "replaced by a new grant"])
+def test_a_revoked_sign_in_in_cron_gives_one_message_saying_to_sign_in_again(
+    google: Google, users_sheet: str, client_file: Path, how: str
 ) -> None:
     config = sheet_config(users_sheet, oauth_client=client_file)
-    sync_tracker(
-        config, OPTIONS, opener=google.opener(interactive=True, sign_in=BrowserSignIn(google))
-    )
+    sign_in_once(google, config)
     expire(token_path(client_file))
-    google.oauth.revoke(CLIENT_ID)
+    if how == "revoked":
+        google.oauth.revoke(CLIENT_ID)
+    else:
+        google.oauth.register_oauth_client(CLIENT_ID, CLIENT_SECRET, "1//a-new-grant", EMAIL)
     result, _ = sync_tracker(config, OPTIONS, opener=google.opener(interactive=False))
-    assert result.failed is not None
-    assert result.failed.count("syncer doctor") == 1
-    assert "Token has been expired or revoked." in result.failed
+    assert result.failed is not None and "revoked" in result.failed
+    assert result.failed.count(f"syncer doctor {config.source}") == 1
+    assert result.failed.startswith("Google no longer accepts the saved sign-in")
 
 
 def test_doctor_says_a_user_token_may_end_after_7_days_and_fails_in_the_last_day(
     google: Google, users_sheet: str, client_file: Path
 ) -> None:
     config = sheet_config(users_sheet, oauth_client=client_file)
-    sync_tracker(
-        config, OPTIONS, opener=google.opener(interactive=True, sign_in=BrowserSignIn(google))
-    )
+    sign_in_once(google, config)
     checks = {c.name: c for c in doctor(config, transport=google.transport)}
     fresh = checks["sign-in"]
     assert fresh.ok and fresh.warn and '"Testing"' in fresh.message and "7 days" in fresh.message
