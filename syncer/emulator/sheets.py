@@ -189,13 +189,19 @@ class SheetsService:
     def set_cell(
         self, spreadsheet_id: str, tab: str, cell: str, value: Any, raw: bool = False
     ) -> None:
+        self.set_values(spreadsheet_id, tab, cell, [[value]], raw)
+
+    def set_values(
+        self, spreadsheet_id: str, tab: str, cell: str, rows: list[list[Any]], raw: bool = False
+    ) -> None:
+        """Type ``rows`` in from ``cell`` as a person would (the tab grows, as pasting does)."""
         bounds = a1.parse_cells(cell)
         write_values(
             self.books[spreadsheet_id],
             self.sheet(spreadsheet_id, tab),
             bounds.start_row or 0,
             bounds.start_column or 0,
-            [[value]],
+            rows,
             "RAW" if raw else "USER_ENTERED",
         )
 

@@ -252,11 +252,12 @@ class SheetsBackend(SheetLayout, Backend):
             for row in {u.row for u in updates}
             if any(now(row, column) != was(row, column) for column in identity)
         }
+        targets = {name: find_column(self._header, name) for name in {u.column for u in updates}}
         kept = []
         for update in updates:
             if update.row in moved:
                 continue
-            target = find_column(self._header, update.column)
+            target = targets[update.column]
             if target is not None and now(update.row, target) != update.expected:
                 continue
             kept.append(update)
@@ -287,10 +288,11 @@ class SheetsBackend(SheetLayout, Backend):
                 raise HeaderError(self.source, f"column {name!r} already exists")
             header.append(name)
         cells: dict[tuple[int, int], object] = {}
+        columns = {name: find_column(header, name) for name in {u.column for u in updates}}
         for update in updates:
             if update.row <= self.header_row:
                 raise TrackerError(self.source, f"row {update.row} is not a data row")
-            column = find_column(header, update.column)
+            column = columns[update.column]
             if column is None:
                 raise HeaderError(self.source, f"no column {update.column!r} in the header row")
             cells[(update.row - 1, column)] = _raw(update.value)

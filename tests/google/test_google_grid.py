@@ -75,13 +75,7 @@ def test_a_5000_row_tracker_in_a_tab_its_size_syncs_two_nights_and_grows_once_mo
     assert (len(reads), len(writes)) == (2, 1), (reads, writes)
 
     # 1,500 more applications typed in: the state outgrows ``_syncer``'s room; one write grows it.
-    google.sheets.set_cell(key, "Applications", f"A{ROWS + 2}", "placeholder")
-    for offset, row in enumerate(tracker_rows(1500, first=ROWS)):
-        for column, value in enumerate(row):
-            if value:
-                google.sheets.set_cell(
-                    key, "Applications", f"{chr(65 + column)}{ROWS + 2 + offset}", value
-                )
+    google.sheets.set_values(key, "Applications", f"A{ROWS + 2}", tracker_rows(1500, first=ROWS))
     since = len(google.emulator.log)
     third = night(key, "2026-11-30")
     assert len(third["trackers"][0]["rows"]) == ROWS + 1500  # type: ignore[index]

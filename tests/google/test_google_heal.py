@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from syncer.columns import column_letter
 from syncer.emulator.core import Request
 from syncer.sync import sync_tracker
 from tests.google.conftest import OPTIONS, Google, kinds, sheet_config
@@ -45,10 +44,7 @@ def test_a_tracker_tab_deleted_and_made_again_heals_and_stays_healed(google: Goo
     # The person deletes the tab, then makes it again from a copy they kept (every column).
     batch(google, key, {"deleteSheet": {"sheetId": old}})
     batch(google, key, {"addSheet": {"properties": {"title": "Applications"}}})
-    for row, values in enumerate(kept, start=1):
-        for column, value in enumerate(values):
-            if value != "":
-                google.sheets.set_cell(key, "Applications", f"{column_letter(column)}{row}", value)
+    google.sheets.set_values(key, "Applications", "A1", kept, raw=True)
     google.sheets.set_cell(key, "Applications", "D2", "2026-11-12")  # and edits a date
     book = google.sheets.spreadsheet(key)
     assert [n["name"] for n in book.broken_named_ranges] == ["syncer_tracker"]
@@ -66,8 +62,9 @@ def test_a_tracker_tab_deleted_and_made_again_heals_and_stays_healed(google: Goo
     since = len(google.emulator.log)
     again, _ = sync_tracker(config, OPTIONS, opener=google.opener())
     assert again.failed is None and again.cells_written == 0
-    writes = kinds(google.requests(since))[1]
+    reads, writes = kinds(google.requests(since))
     assert writes == [], "nothing changed: nothing written, no setup sent again"
+    assert len(reads) == 3, "the named range misses, the tab list finds the new one, one read"
     assert google.sheets.grid(key, "Notes") == [["mine"]]
 
 
