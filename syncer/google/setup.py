@@ -279,7 +279,12 @@ def sign_in_check(config: TrackerConfig, now: datetime | None = None) -> Check:
     )
     if signed_in is None:
         return Check(
-            "sign-in", True, f"an OAuth user token; {testing}", TESTING_FIX, True, Section.SIGN_IN
+            "sign-in",
+            True,
+            f"an OAuth user token; {testing}",
+            TESTING_FIX,
+            True,
+            Section.TESTING_TOKENS,
         )
     days = ((now or datetime.now(UTC)) - signed_in).total_seconds() / 86400
     made = f"an OAuth user token, signed in {signed_in:%Y-%m-%d} ({int(days)} days ago)"
@@ -295,9 +300,9 @@ def sign_in_check(config: TrackerConfig, now: datetime | None = None) -> Check:
             False,
             f"{made}; {testing}, in {TESTING_DAYS - days:.1f} days",
             f"{TESTING_FIX}; then sign in again (this command, in a terminal)",
-            section=Section.SIGN_IN,
+            section=Section.TESTING_TOKENS,
         )
-    return Check("sign-in", True, f"{made}; {testing}", TESTING_FIX, True, Section.SIGN_IN)
+    return Check("sign-in", True, f"{made}; {testing}", TESTING_FIX, True, Section.TESTING_TOKENS)
 
 
 def _access_failure(error: TrackerError, who: str) -> Check:
