@@ -37,6 +37,7 @@ from syncer.emulator import SheetsService, new_emulator
 from syncer.emulator.core import Emulator
 from syncer.emulator.faults import Fault, FaultInjector
 from syncer.emulator.quotas import QuotaLimiter
+from syncer.emulator.transport import EmulatorAdapter
 from syncer.google.backend import SheetsBackend, open_sheet
 from syncer.ratelimit import RateLimitedAdapter, RateLimiter
 from syncer.sync import RunOptions, sync_all
@@ -91,7 +92,7 @@ def limited_opener(
     for one on the scaled clock; or with the limiter taken out, for comparison."""
 
     def opener(config: TrackerConfig) -> SheetsBackend:
-        backend = open_sheet(config, emulator=emulator)
+        backend = open_sheet(config, transport=EmulatorAdapter(emulator))
         retrying = backend.session.get_adapter("https://sheets.googleapis.com/")
         limited = retrying.inner  # type: ignore[attr-defined]
         assert isinstance(limited, RateLimitedAdapter), "open_sheet mounts the limiter"

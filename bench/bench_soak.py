@@ -197,7 +197,7 @@ class World:
         """open_sheet as production calls it, with its sleeps compressed and its jitter seeded."""
 
         def open_compressed(config: TrackerConfig) -> SheetsBackend:
-            backend = open_sheet(config, emulator=self.emulator)
+            backend = open_sheet(config, transport=EmulatorAdapter(self.emulator))
             for retrying in retrying_adapters(backend):
                 retrying.sleep = self.backoff.sleep
                 retrying.rng = random.Random(f"{seed}/{config.name}")

@@ -22,6 +22,7 @@ from syncer.digest import write_digest
 from syncer.emulator import SheetsService, new_emulator
 from syncer.emulator.core import Emulator
 from syncer.emulator.faults import Fault, FaultInjector
+from syncer.emulator.transport import EmulatorAdapter
 from syncer.google.backend import open_sheet
 from syncer.results import TrackerResult
 from syncer.sync import RunOptions, sync_all
@@ -68,7 +69,7 @@ def run(
         coach.configs,
         RunOptions(today=TODAY, now=NOW),
         concurrency=concurrency,
-        opener=lambda config: open_sheet(config, emulator=coach.emulator),
+        opener=lambda config: open_sheet(config, transport=EmulatorAdapter(coach.emulator)),
         on_done=on_done,
     )
 

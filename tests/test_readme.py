@@ -40,3 +40,13 @@ def test_ci_runs_the_readme_test_command() -> None:
     command = re.search(pattern, README)
     assert command is not None
     assert command.group(0).strip() in ci
+    assert ci.rstrip().endswith(command.group(0).strip()), "its summary line closes the run"
+
+
+def test_ci_also_runs_the_google_tests_on_the_lowest_gspread() -> None:
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
+    pyproject = (REPO / "pyproject.toml").read_text(encoding="utf-8")
+    lowest = re.search(r'"gspread>=([0-9.]+),', pyproject)
+    assert lowest is not None
+    assert f"'gspread=={lowest.group(1)}.0'" in ci
+    assert ".venv-gspread61/bin/python -m pytest tests/google" in ci

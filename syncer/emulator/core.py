@@ -14,16 +14,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-#: The Google hosts syncer and gspread talk to. On the loopback server they all collapse onto one
-#: host and are told apart by path prefix (/v4/spreadsheets, /drive/v3, /upload/drive/v3,
-#: /v1/documents, /gmail/v1, /token).
-GOOGLE_HOSTS = (
-    "sheets.googleapis.com",
-    "www.googleapis.com",
-    "docs.googleapis.com",
-    "oauth2.googleapis.com",
-    "gmail.googleapis.com",
-)
+from syncer.google import endpoints
+
+#: The Google hosts syncer and gspread talk to (the product's list). On the loopback server they
+#: all collapse onto one host and are told apart by path prefix (/v4/spreadsheets, /drive/v3,
+#: /upload/drive/v3, /v1/documents, /gmail/v1, /token).
+GOOGLE_HOSTS = endpoints.GOOGLE_HOSTS
 
 
 @dataclass

@@ -12,6 +12,7 @@ from syncer.emulator import a1
 from syncer.emulator.cells import Cell, Value, plain
 from syncer.emulator.drive import parse_field_mask
 from syncer.emulator.fieldmask import apply_masked_update
+from syncer.emulator.grid import cells_of
 from syncer.emulator.protection import require_editable
 from syncer.emulator.references import DimensionShift, shift_formula
 from syncer.emulator.spreadsheet import (
@@ -19,7 +20,6 @@ from syncer.emulator.spreadsheet import (
     RequestError,
     SheetState,
     Spreadsheet,
-    cells_of,
     echo_grid_range,
 )
 

@@ -28,6 +28,34 @@ DEFAULT_MESSAGES = {
 }
 DEFAULT_REASONS = {403: "rateLimitExceeded"}
 
+#: What Google's front end (the proxy before the APIs) sends for a failure it answers itself:
+#: an HTML page, not the API's JSON (Google's FCM error reference shows it under "Bad
+#: gateway"; client libraries quote its title "Error 502 (Server Error)!!1"). Its text, in
+#: Google's words, by status.
+FRONT_END_PAGES = {
+    429: ("Too Many Requests", "Your client has issued too many requests."),
+    500: ("Server Error", "The server encountered an error and could not complete your request."),
+    502: (
+        "Server Error",
+        "The server encountered a temporary error and could not complete your request.",
+    ),
+    503: ("Service Unavailable", "The service you requested is not available at this time."),
+    504: ("Gateway Timeout", "The server did not respond in time."),
+}
+
+
+def front_end_page(status: int) -> bytes:
+    """Google's front-end error page for ``status``, as it is served (text/html)."""
+    title, text = FRONT_END_PAGES.get(status, ("Error", "That's an error."))
+    return (
+        "<!DOCTYPE html>\n<html lang=en>\n  <meta charset=utf-8>\n"
+        '  <meta name=viewport content="initial-scale=1, minimum-scale=1, width=device-width">\n'
+        f"  <title>Error {status} ({title})!!1</title>\n"
+        "  <a href=//www.google.com/><span id=logo aria-label=Google></span></a>\n"
+        f"  <p><b>{status}.</b> <ins>That\u2019s an error.</ins>\n"
+        f"  <p>{text}  Please try again in 30 seconds.  <ins>That\u2019s all we know.</ins>\n"
+    ).encode()
+
 
 @dataclass(frozen=True)
 class Route:
@@ -62,10 +90,22 @@ class Fault:
     apply_first: bool = False  # let the real handler run, then fail: the write took effect
     times: int | None = 1
     kill: BaseException | None = None  # raised to the caller instead of any answer
+    html: bool = False  # answered by Google's front end: an HTML page, not the API's JSON
+    retry_after: str | None = None  # a Retry-After header (seconds or an HTTP date)
 
     @classmethod
     def error(cls, status: int, body: Any = None, times: int | None = 1) -> Fault:
         return cls(status=status, body=body, times=times)
+
+    @classmethod
+    def page(cls, status: int, times: int | None = 1, retry_after: str | None = None) -> Fault:
+        """The front end's HTML error page (502/503/504, sometimes 429 or 500)."""
+        return cls(status=status, html=True, times=times, retry_after=retry_after)
+
+    @classmethod
+    def quota(cls, retry_after: str | None = None, times: int | None = 1) -> Fault:
+        """429 RESOURCE_EXHAUSTED, with or without a Retry-After header."""
+        return cls(status=429, times=times, retry_after=retry_after)
 
     @classmethod
     def dropped(cls, times: int | None = 1) -> Fault:
@@ -103,17 +143,23 @@ class Fault:
         if self.drop:
             return prefix + "drop"
         if self.status is not None:
-            return f"{prefix}{self.status}"
+            return f"{prefix}{self.status}" + ("_html" if self.html else "")
         return "delay"
 
     def failure(self) -> Response:
         if self.drop:
             return Response(0, drop=True, delay=self.delay)
         assert self.status is not None
-        if self.body is not None:
-            return Response(self.status, self.body, delay=self.delay)
-        message = DEFAULT_MESSAGES.get(self.status, "Error injected by the emulator.")
-        response = google_error(self.status, message, DEFAULT_REASONS.get(self.status))
+        if self.html:
+            page = {"Content-Type": "text/html; charset=UTF-8"}
+            response = Response(self.status, front_end_page(self.status), page)
+        elif self.body is not None:
+            response = Response(self.status, self.body)
+        else:
+            message = DEFAULT_MESSAGES.get(self.status, "Error injected by the emulator.")
+            response = google_error(self.status, message, DEFAULT_REASONS.get(self.status))
+        if self.retry_after is not None:
+            response.headers["Retry-After"] = self.retry_after
         response.delay = self.delay
         return response
 

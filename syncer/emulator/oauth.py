@@ -119,12 +119,24 @@ class AccessToken:
     expires_at: float
 
 
-@dataclass(frozen=True)
+#: Google: "A Google Cloud Platform project with an OAuth consent screen configured for an
+#: external user type and a publishing status of 'Testing' is issued a refresh token expiring
+#: in 7 days" (developers.google.com/identity/protocols/oauth2#expiration; gspread #932).
+TESTING_REFRESH_LIFETIME = 7 * 24 * 3600
+#: What the token endpoint answers for such a token, and for a revoked one (gspread #932:
+#: "RefreshError: ('invalid_grant: Token has been expired or revoked.', ...)").
+EXPIRED_OR_REVOKED = "Token has been expired or revoked."
+
+
+@dataclass
 class OAuthClient:
     client_secret: str
     refresh_token: str
     identity: Identity
     scopes: frozenset[str]
+    testing: bool = False  # the app's publishing status is "Testing"
+    issued_at: float = 0.0  # when the refresh token was granted
+    revoked: bool = False
 
 
 class GrantRefused(Exception):
@@ -176,12 +188,26 @@ class OAuthService:
         email: str,
         project: str = "emulator",
         scopes: tuple[str, ...] = (SCOPE_PREFIX + "spreadsheets", SCOPE_PREFIX + "drive"),
+        *,
+        testing: bool = False,
+        issued_at: float | None = None,
     ) -> Identity:
+        """An OAuth client and the refresh token a person granted it (at ``issued_at``, else
+        now); ``testing``: the app is in "Testing", so that token expires after 7 days."""
         identity = Identity(email, project)
         self._clients[client_id] = OAuthClient(
-            client_secret, refresh_token, identity, frozenset(scopes)
+            client_secret,
+            refresh_token,
+            identity,
+            frozenset(scopes),
+            testing=testing,
+            issued_at=self.clock() if issued_at is None else issued_at,
         )
         return identity
+
+    def revoke(self, client_id: str) -> None:
+        """The person removed the app's access (myaccount.google.com > Security)."""
+        self._clients[client_id].revoked = True
 
     def issue_token(self, identity: Identity, scopes: tuple[str, ...] | frozenset[str]) -> str:
         """Mint an access token directly (for tests that skip the token endpoint)."""
@@ -262,6 +288,9 @@ class OAuthService:
             )
         if client.refresh_token != form.get("refresh_token"):
             raise GrantRefused(oauth_error("invalid_grant", "Bad Request"))
+        expired = client.testing and self.clock() - client.issued_at >= TESTING_REFRESH_LIFETIME
+        if client.revoked or expired:
+            raise GrantRefused(oauth_error("invalid_grant", EXPIRED_OR_REVOKED))
         asked = frozenset(form.get("scope", "").split()) or client.scopes
         if not asked <= client.scopes:
             raise GrantRefused(

@@ -1,8 +1,12 @@
 """Protected ranges refuse edits from callers who are not among their editors, as Google does.
 
 The spreadsheet's owner may always edit; a ``warningOnly`` protection only warns people in the
-UI and never blocks an API write. A refused write fails the whole request (403
-PERMISSION_DENIED) and nothing of it is kept. Edits made through the emulator's Python API
+UI and never blocks an API write. A refused write fails the whole request and nothing of it is
+kept. Google answers it with 400 INVALID_ARGUMENT, not 403 (theoephraim/node-google-spreadsheet
+#20: "HTTP error 400: Bad Request ... You are trying to edit a protected cell or object. Please
+contact the spreadsheet owner to remove protection if you need to edit."; gspread users quote
+"APIError: [400]: You are trying to edit a protected cell or object"; in a values.batchUpdate
+the message starts "Invalid data[0]: "). Edits made through the emulator's Python API
 (``SheetsService.set_cell``...) are a person at the keyboard: ``Spreadsheet.editor`` is None
 and nothing is checked.
 """
@@ -13,16 +17,22 @@ from dataclasses import dataclass
 from typing import Any
 
 from syncer.emulator import a1
-from syncer.emulator.spreadsheet import SheetState, Spreadsheet, grid_range_bounds, overlaps
+from syncer.emulator.spreadsheet import (
+    RequestError,
+    SheetState,
+    Spreadsheet,
+    grid_range_bounds,
+    overlaps,
+)
 
 PROTECTED_MESSAGE = (
     "You are trying to edit a protected cell or object. Please contact the spreadsheet owner to "
-    "remove protection if you need to edit it."
+    "remove protection if you need to edit."
 )
 
 
-class ProtectedError(Exception):
-    """A write touched cells a protected range keeps from this caller (403)."""
+class ProtectedError(RequestError):
+    """A write touched cells a protected range keeps from this caller (400 INVALID_ARGUMENT)."""
 
     def __init__(self) -> None:
         super().__init__(PROTECTED_MESSAGE)

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote
 
-from syncer.emulator import a1, dimensions, sheet_requests
+from syncer.emulator import a1, dimensions, grid, sheet_requests
 from syncer.emulator.cells import (
     SHEETS_EPOCH,
     Cell,
@@ -35,7 +35,7 @@ from syncer.emulator.drive import SPREADSHEET_MIME, DriveService, FileKind
 from syncer.emulator.fieldmask import apply_masked_update
 from syncer.emulator.formulas import FormulaError, FormulaEvaluator
 from syncer.emulator.locale_input import parse_user_entered
-from syncer.emulator.protection import Editor, ProtectedError
+from syncer.emulator.protection import Editor
 from syncer.emulator.resource import requested_resource, spreadsheet_resource
 from syncer.emulator.sheet_requests import Handler
 from syncer.emulator.spreadsheet import (
@@ -189,13 +189,19 @@ class SheetsService:
     def set_cell(
         self, spreadsheet_id: str, tab: str, cell: str, value: Any, raw: bool = False
     ) -> None:
+        self.set_values(spreadsheet_id, tab, cell, [[value]], raw)
+
+    def set_values(
+        self, spreadsheet_id: str, tab: str, cell: str, rows: list[list[Any]], raw: bool = False
+    ) -> None:
+        """Type ``rows`` in from ``cell`` as a person would (the tab grows, as pasting does)."""
         bounds = a1.parse_cells(cell)
         write_values(
             self.books[spreadsheet_id],
             self.sheet(spreadsheet_id, tab),
             bounds.start_row or 0,
             bounds.start_column or 0,
-            [[value]],
+            rows,
             "RAW" if raw else "USER_ENTERED",
         )
 
@@ -225,6 +231,14 @@ class SheetsService:
             }
             for sheet in self.books[spreadsheet_id].sheets
         }
+
+    def fit(self, spreadsheet_id: str, tab: str) -> None:
+        """Shrink the tab's grid to its data, as a person deleting the empty rows and columns
+        (or an importer sizing the tab to its file) would."""
+        sheet = self.sheet(spreadsheet_id, tab)
+        rows, columns = sheet.data_extent()
+        grid = sheet.properties["gridProperties"]
+        grid["rowCount"], grid["columnCount"] = max(rows, 1), max(columns, 1)
 
     def insert_rows(self, spreadsheet_id: str, tab: str, at: int, count: int = 1) -> None:
         """Insert ``count`` blank rows before 1-based row ``at`` (as a person would)."""
@@ -357,10 +371,6 @@ class SheetsService:
         opened.editor = Editor(self.caller, owner)
         try:
             response = action(opened)
-        except ProtectedError as error:
-            if saved is not None:
-                self.books[opened.spreadsheet_id] = saved
-            return google_error(403, str(error))
         except RequestError as error:
             if saved is not None:
                 self.books[opened.spreadsheet_id] = saved
@@ -506,6 +516,7 @@ class SheetsService:
                     )
                 try:
                     replies.append(handler(book, item) or {})
+                    grid.require_cell_limit(book)
                 except RequestError as error:
                     raise RequestError(f"Invalid requests[{index}].{kind}: {error}") from None
             reply: JSON = {"spreadsheetId": book.spreadsheet_id, "replies": replies}

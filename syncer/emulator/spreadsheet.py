@@ -100,6 +100,9 @@ class Spreadsheet:
     properties: dict[str, Any]
     sheets: list[SheetState] = field(default_factory=list)
     named_ranges: list[dict[str, Any]] = field(default_factory=list)
+    #: Named ranges whose tab was deleted: Google keeps them as hidden ``#REF!`` ranges that
+    #: the API neither lists, reads, updates nor deletes, but whose name stays taken.
+    broken_named_ranges: list[dict[str, Any]] = field(default_factory=list)
     clock: Callable[[], dt.datetime] = utc_now
     editor: Editor | None = None
 
@@ -250,12 +253,6 @@ def cells_in(bounds: a1.Bounds) -> list[tuple[int, int]]:
         for row in range(bounds.start_row or 0, bounds.end_row or 0)
         for column in range(bounds.start_column or 0, bounds.end_column or 0)
     ]
-
-
-def cells_of(book: Spreadsheet, grid_range: JSON) -> tuple[SheetState, a1.Bounds]:
-    """A GridRange's sheet and concrete bounds."""
-    sheet = book.sheet_by_id(grid_range.get("sheetId", 0))
-    return sheet, grid_range_bounds(sheet, grid_range)
 
 
 def overlaps(first: a1.Bounds, second: a1.Bounds) -> bool:

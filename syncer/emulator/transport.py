@@ -18,10 +18,11 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import requests
-from requests.adapters import BaseAdapter, HTTPAdapter
+from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
 
 from syncer.emulator.core import GOOGLE_HOSTS, Emulator, Request, Response
+from syncer.google.endpoints import ForwardingAdapter
 
 EMULATOR_URL = "http://emulator.invalid"
 
@@ -130,23 +131,6 @@ def emulator_session(emulator: Emulator) -> requests.Session:
     session = requests.Session()
     mount_emulator(session, emulator)
     return session
-
-
-class ForwardingAdapter(HTTPAdapter):
-    """Sends https://<google host>/<path> to ``<endpoint>/<path>`` (a loopback server)."""
-
-    def __init__(self, endpoint: str, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.endpoint = endpoint.rstrip("/")
-
-    def send(  # type: ignore[override]
-        self, request: requests.PreparedRequest, **kwargs: Any
-    ) -> requests.Response:
-        parts = urlsplit(request.url or "")
-        forwarded = request.copy()
-        target = self.endpoint + (parts.path or "/")
-        forwarded.url = target + (f"?{parts.query}" if parts.query else "")
-        return super().send(forwarded, **kwargs)
 
 
 def mount_forwarding(session: requests.Session, endpoint: str) -> ForwardingAdapter:

@@ -7,12 +7,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from syncer.emulator import a1
+from syncer.emulator import a1, grid
 from syncer.emulator.cells import raw_value
 from syncer.emulator.core import Request
 from syncer.emulator.dimensions import shift
 from syncer.emulator.locale_input import parse_user_entered
-from syncer.emulator.protection import require_editable
+from syncer.emulator.protection import ProtectedError, require_editable
 from syncer.emulator.spreadsheet import JSON, RequestError, SheetState, Spreadsheet, cells_in
 
 
@@ -73,7 +73,8 @@ def write_values(
     option: str,
 ) -> None:
     """Type ``values`` in from (row, column) as RAW or USER_ENTERED; None leaves a cell as it is.
-    The tab grows to hold them."""
+    The tab grows to hold them (the values endpoints check the grid first: only a person typing
+    through the Python API grows a tab this way)."""
     height = len(values)
     width = max((len(line) for line in values), default=0)
     if height and width:
@@ -134,6 +135,7 @@ def update_values(
                 f"Requested writing within range [{text}], but tried writing "
                 f"to column [{a1.column_letters(start_col + width - 1)}]"
             )
+    grid.require_inside(sheet, start_row, start_col, height, width)
     write_values(book, sheet, start_row, start_col, values, option)
     written = a1.Bounds(start_row, start_row + max(height, 1), start_col, start_col + max(width, 1))
     reply: JSON = {"spreadsheetId": book.spreadsheet_id}
@@ -169,10 +171,17 @@ def clear_values(book: Spreadsheet, text: str) -> str:
 
 def batch_update_values(book: Spreadsheet, body: JSON, request: Request) -> JSON:
     """values.batchUpdate: every ValueRange in ``data`` written, with the totals."""
-    responses = [
-        update_values(book, item.get("range", ""), item, body.get("valueInputOption"), request)
-        for item in body.get("data", [])
-    ]
+    responses = []
+    for index, item in enumerate(body.get("data", [])):
+        try:
+            responses.append(
+                update_values(
+                    book, item.get("range", ""), item, body.get("valueInputOption"), request
+                )
+            )
+        except (grid.GridError, ProtectedError) as error:
+            # Google names the ValueRange it refused (evidence: grid.py, protection.py).
+            raise RequestError(f"Invalid data[{index}]: {error}") from None
     updated = [r for r in responses if "updatedCells" in r]
     reply: JSON = {"spreadsheetId": book.spreadsheet_id}
     if updated:
@@ -195,9 +204,14 @@ def append_values(book: Spreadsheet, text: str, body: JSON, request: Request) ->
     table = find_table(sheet, bounds)
     row = table.end_row if table else bounds.start_row
     column = table.start_column if table else bounds.start_column
+    lines = body.get("values") or []
+    by_columns = body.get("majorDimension") == "COLUMNS"
+    height = max((len(line) for line in lines), default=0) if by_columns else len(lines)
     if request.param("insertDataOption") == "INSERT_ROWS":
-        height = len(body.get("values") or [])
         shift(book, sheet, "ROWS", row or 0, height)
+    # Only values.append adds rows to a tab ("new rows are added if needed"); never columns.
+    sheet.grow((row or 0) + height, 0)
+    grid.require_cell_limit(book)
     target = a1.format_range(sheet.title, a1.Bounds(row, (row or 0) + 1, column, (column or 0) + 1))
     updates = update_values(book, target, body, request.param("valueInputOption"), request)
     reply: JSON = {"spreadsheetId": book.spreadsheet_id}

@@ -14,6 +14,7 @@ import stat
 import sys
 import threading
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,15 @@ GMAIL_METADATA_SCOPE = SCOPE_PREFIX + "gmail.metadata"
 DRIVE_METADATA_SCOPE = SCOPE_PREFIX + "drive.metadata.readonly"
 KEY_ENV = "GOOGLE_APPLICATION_CREDENTIALS"
 TOKEN_SUFFIX = ".token.json"
+#: When the person signed in (the refresh token's birth), kept in the token file across
+#: refreshes: an OAuth app in "Testing" gets refresh tokens that expire 7 days after it.
+SIGNED_IN_KEY = "syncer_signed_in"
+TESTING_DAYS = 7
+#: What to do about refresh tokens that expire every week.
+TESTING_FIX = (
+    'publish the OAuth app ("In production": Google Cloud console > APIs & Services > OAuth '
+    "consent screen > Publish app), or use a service account (`credentials` = its key file)"
+)
 
 
 class CredentialsError(TrackerError):
@@ -147,14 +157,40 @@ def _credentials_from_info(
     )
 
 
-def write_token(path: Path, credentials: user_credentials.Credentials) -> None:
-    """Write the user's token file readable by its owner only (mode 0600, from creation on)."""
+def write_token(
+    path: Path, credentials: user_credentials.Credentials, signed_in: str | None = None
+) -> None:
+    """Write the user's token file readable by its owner only (mode 0600, from creation on),
+    with when the person signed in (``signed_in``, ISO; now for a new sign-in)."""
+    saved = json.loads(credentials.to_json())
+    saved[SIGNED_IN_KEY] = signed_in or datetime.now(UTC).isoformat(timespec="seconds")
     temp = path.with_name(path.name + ".tmp")
     descriptor = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
         os.fchmod(handle.fileno(), 0o600)
-        handle.write(credentials.to_json())
+        handle.write(json.dumps(saved))
     os.replace(temp, path)
+
+
+def signed_in_at(path: Path) -> datetime | None:
+    """When the person signed in, as the token file says (None: unknown)."""
+    try:
+        text = json.loads(path.read_text(encoding="utf-8")).get(SIGNED_IN_KEY)
+        return datetime.fromisoformat(str(text)) if text else None
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def sign_in_again(source: str, reason: str, client_file: Path | None = None) -> CredentialsError:
+    """The one message for a saved sign-in Google no longer accepts (expired or revoked)."""
+    client = f" for the OAuth client {client_file}" if client_file else ""
+    return CredentialsError(
+        source,
+        f"Google no longer accepts the saved sign-in{client}: it expired or was revoked "
+        f"({reason}); sign in again: run `syncer doctor {source}` "
+        f"once in a terminal. If it happens every {TESTING_DAYS} days, the OAuth app is in "
+        f'"Testing": {TESTING_FIX}',
+    )
 
 
 def is_interactive() -> bool:
@@ -191,6 +227,7 @@ def user_sign_in(
     require_private(client_file, source, "OAuth client file")
     path = token_path(client_file)
     credentials: user_credentials.Credentials | None = None
+    refused = ""
     if path.exists():
         require_private(path, source, "token file")
         try:
@@ -204,12 +241,15 @@ def user_sign_in(
         if credentials.refresh_token:
             try:
                 credentials.refresh(request)
-            except google.auth.exceptions.RefreshError:
-                pass
+            except google.auth.exceptions.RefreshError as error:
+                refused = str(error.args[0]) if error.args else "refused"
             else:
-                write_token(path, credentials)
+                signed_in = signed_in_at(path)
+                write_token(path, credentials, signed_in.isoformat() if signed_in else None)
                 return credentials
     if not (is_interactive() if interactive is None else interactive):
+        if refused.startswith("invalid_grant"):
+            raise sign_in_again(source, refused, client_file)
         raise CredentialsError(
             source,
             f"no valid Google sign-in for the OAuth client {client_file} "

@@ -2,29 +2,28 @@
 
 Reads are ONE ``values:batchGet`` (the tracker tab and the hidden ``_syncer`` state sheet);
 writes are ONE ``values:batchUpdate`` (RAW: changed owned cells merged into rectangles, plus the
-state rows), preceded once per tracker by ONE ``spreadsheets:batchUpdate`` that creates the
-missing owned columns with their formats, the hidden state sheet and the ``syncer_tracker``
-named range. The named range covers the tracker tab by its sheetId, so later runs can read the
-tab without knowing its title (a rename or a re-ordered tab does not lose it).
+state rows), preceded when needed by ONE ``spreadsheets:batchUpdate`` (:mod:`.layout`: new
+owned columns with their formats, the hidden state sheet, the ``syncer_tracker`` named range,
+grids grown before a write would reach past them).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any
 
 import google.auth.exceptions
 import requests
 from google.auth.transport.requests import AuthorizedSession
 from gspread.exceptions import APIError
 from gspread.http_client import HTTPClient
+from requests.adapters import BaseAdapter
 
 from syncer.backends.base import Backend, CellUpdate, SheetData, SyncState, canonical_text
 from syncer.columns import column_letter, find_column, resolve_columns
 from syncer.config import TrackerConfig
-from syncer.emulator.core import Emulator
 from syncer.errors import HeaderError, TrackerError
 from syncer.google.auth import (
     SignIn,
@@ -34,9 +33,16 @@ from syncer.google.auth import (
     scopes_for,
 )
 from syncer.google.docs_drafts import DocAccess, DocDrafts
-from syncer.google.errors import STRUCTURE_TRIES, may_pass, sheets_error
-from syncer.google.formats import column_format
-from syncer.google.retry import RetryingAdapter, RetryPolicy
+from syncer.google.errors import sheets_error
+from syncer.google.grid import echoed_grid
+from syncer.google.layout import (
+    READ_PARAMS,
+    STATE_RANGE,
+    TRACKER_RANGE_NAME,
+    Need,
+    SheetLayout,
+)
+from syncer.google.retry import RetryPolicy
 from syncer.google.session import REQUEST_TIMEOUT, google_session
 from syncer.google.sheet_cells import (
     STATE_SHEET,
@@ -55,13 +61,8 @@ from syncer.model import CellValue
 
 log = logging.getLogger(__name__)
 
-TRACKER_RANGE_NAME = "syncer_tracker"
-STATE_RANGE = f"{quote_title(STATE_SHEET)}!A:C"
-READ_PARAMS = {"valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER"}
-T = TypeVar("T")
 
-
-class SheetsBackend(Backend):
+class SheetsBackend(SheetLayout, Backend):
     """A tracker tab in a Google spreadsheet."""
 
     def __init__(
@@ -72,22 +73,11 @@ class SheetsBackend(Backend):
         key: str,
         account: str | None,
     ) -> None:
-        self.config = config
-        self.source = config.source
-        self.client = client
-        self.session = session
-        self.key = key
-        self.account = account
-        self.header_row = config.header_row
-        self.meta = SheetMeta()
+        super().__init__(config, client, session, key, account)
         self._header: list[str] = []
-        self._title = ""
         self._state = SyncState()
         self._stored_meta: list[list[str]] = []
         self._state_rows = 0
-        self._state_sheet_exists = True
-        self._named_range_exists = True
-        self._metadata: dict[str, Any] | None = None
         self._rows: list[list[CellValue]] = []  # the data rows as read, for the re-check
 
     # -- identity and links ----------------------------------------------------------------
@@ -113,42 +103,6 @@ class SheetsBackend(Backend):
 
     # -- HTTP plumbing ---------------------------------------------------------------------
 
-    def _call(self, what: str, action: Callable[[], T]) -> T:
-        try:
-            return action()
-        except (APIError, requests.exceptions.RequestException) as error:
-            raise sheets_error(self.source, error, self.account, what) from None
-        except google.auth.exceptions.RefreshError as error:
-            raise sheets_error(self.source, error, self.account, what) from None
-
-    def _fetch_metadata(self) -> dict[str, Any]:
-        if self._metadata is None:
-            params: dict[str, Any] = {
-                "fields": "properties(locale,timeZone),sheets.properties,namedRanges(name,range)"
-            }
-            self._metadata = dict(
-                self._call(
-                    "reading the spreadsheet's tabs",
-                    lambda: self.client.fetch_sheet_metadata(self.key, params=params),
-                )
-            )
-        return self._metadata
-
-    def _sheets(self) -> list[dict[str, Any]]:
-        return [sheet["properties"] for sheet in self._fetch_metadata().get("sheets", [])]
-
-    def _properties(self, title: str) -> dict[str, Any]:
-        for properties in self._sheets():
-            if properties.get("title") == title:
-                return properties
-        raise TrackerError(self.source, f"the tab {title!r} is gone (deleted or renamed?)")
-
-    def _sheet_id(self) -> int:
-        if self.meta.sheet_id is None or self.meta.tab != self._title:
-            self.meta.sheet_id = int(self._properties(self._title).get("sheetId", 0))
-            self.meta.tab = self._title
-        return self.meta.sheet_id
-
     # -- read ------------------------------------------------------------------------------
 
     def read(self) -> SheetData:
@@ -170,8 +124,17 @@ class SheetsBackend(Backend):
         self.meta = SheetMeta.from_rows(state_values)
         self._stored_meta = self.meta.to_rows()
         self._state_rows = len(state_values)
+        self._tracker_grid = echoed_grid(tracker.get("range", ""))
+        self._state_grid = echoed_grid(state.get("range", "")) if state else None
         title, first_row = split_echo(tracker.get("range", ""))
         self._title = title
+        if self._metadata is not None:
+            # The tab list was read (a first run, or the tab was found again): it knows the
+            # tab's sheetId now, which may not be the one kept (a tab deleted and made again).
+            self.meta.sheet_id = int(self._properties(title).get("sheetId", 0))
+            self.meta.tab = title
+        elif self.config.tab is None and self.meta.sheet_id is not None:
+            self.meta.tab = title  # read through the named range, which follows a renamed tab
         self._note_settings()
         return self._table(tracker.get("values", []), first_row)
 
@@ -193,61 +156,6 @@ class SheetsBackend(Backend):
         """(locale, time zone) as the spreadsheet has them now (reads the tab list if needed)."""
         properties = self._fetch_metadata().get("properties") or {}
         return properties.get("locale"), properties.get("timeZone")
-
-    def _first_read(self) -> dict[str, Any]:
-        """No state sheet or named range yet (a first run), or the tab is gone: look at the
-        spreadsheet's tabs, then read the tab (and any state) by title."""
-        sheets = self._sheets()
-        titles = [p.get("title", "") for p in sheets]
-        self._state_sheet_exists = STATE_SHEET in titles
-        named = {n.get("name"): n for n in self._fetch_metadata().get("namedRanges", [])}
-        self._named_range_exists = TRACKER_RANGE_NAME in named
-        visible = [p for p in sheets if p.get("title") != STATE_SHEET]
-        if self.config.tab is not None:
-            if self.config.tab not in titles or self.config.tab == STATE_SHEET:
-                listing = ", ".join(repr(p.get("title")) for p in visible)
-                raise TrackerError(
-                    self.source, f"no tab named {self.config.tab!r}; the tabs are: {listing}"
-                )
-            title = self.config.tab
-        elif self._named_range_exists:
-            sheet_id = named[TRACKER_RANGE_NAME].get("range", {}).get("sheetId", 0)
-            found = [p for p in visible if p.get("sheetId", 0) == sheet_id]
-            if not found:
-                raise TrackerError(self.source, "the tracker tab syncer kept was deleted")
-            title = found[0]["title"]
-        elif self._state_sheet_exists and (kept := self._kept_tab()) is not None:
-            # The named range goes when its tab is deleted; the state sheet still knows the tab.
-            sheet_id, old_title = kept
-            found = [p for p in visible if p.get("sheetId", 0) == sheet_id]
-            if not found:
-                raise TrackerError(
-                    self.source,
-                    f"the tracker tab {old_title!r} was deleted since the last sync; nothing "
-                    "written. Restore it (File > Version history), or name the tab to use with "
-                    "`tab = ...` in the config",
-                )
-            title = found[0]["title"]
-        elif visible:
-            title = sorted(visible, key=lambda p: p.get("index", 0))[0]["title"]
-        else:
-            raise TrackerError(self.source, "the spreadsheet has no tab to read")
-        ranges = [quote_title(title)] + ([STATE_RANGE] if self._state_sheet_exists else [])
-        reply: dict[str, Any] = self._call(
-            "reading",
-            lambda: self.client.values_batch_get(self.key, ranges, params=dict(READ_PARAMS)),
-        )
-        return reply
-
-    def _kept_tab(self) -> tuple[int, str] | None:
-        """(sheetId, title) of the tab the state sheet says syncer last synced, if it says."""
-        reply = self._call(
-            "reading syncer's state",
-            lambda: self.client.values_batch_get(self.key, [STATE_RANGE], params=dict(READ_PARAMS)),
-        )
-        ranges = reply.get("valueRanges", [])
-        meta = SheetMeta.from_rows(ranges[0].get("values", []) if ranges else [])
-        return None if meta.sheet_id is None else (meta.sheet_id, meta.tab)
 
     def _table(self, values: list[list[Any]], first_row: int) -> SheetData:
         offset = self.header_row - first_row
@@ -353,11 +261,12 @@ class SheetsBackend(Backend):
             for row in {u.row for u in updates}
             if any(now(row, column) != was(row, column) for column in identity)
         }
+        targets = {name: find_column(self._header, name) for name in {u.column for u in updates}}
         kept = []
         for update in updates:
             if update.row in moved:
                 continue
-            target = find_column(self._header, update.column)
+            target = targets[update.column]
             if target is not None and now(update.row, target) != update.expected:
                 continue
             kept.append(update)
@@ -414,17 +323,25 @@ class SheetsBackend(Backend):
                 raise HeaderError(self.source, f"column {name!r} already exists")
             header.append(name)
         cells: dict[tuple[int, int], object] = {}
+        columns = {name: find_column(header, name) for name in {u.column for u in updates}}
         for update in updates:
             if update.row <= self.header_row:
                 raise TrackerError(self.source, f"row {update.row} is not a data row")
-            column = find_column(header, update.column)
+            column = columns[update.column]
             if column is None:
                 raise HeaderError(self.source, f"no column {update.column!r} in the header row")
             cells[(update.row - 1, column)] = _raw(update.value)
         for offset, name in enumerate(new_columns):
             cells[(self.header_row - 1, first_new + offset)] = name
-        if new_columns or not self._state_sheet_exists or not self._has_named_range():
-            self._structure(header, first_new, list(new_columns))
+        # Room for every state row, and for the meta rows the setup may add (ids it learns).
+        need = Need(
+            rows=max((row + 1 for row, _ in cells), default=0),
+            columns=len(header),
+            state_rows=len(state.to_rows()) + len(meta_rows) + 2,
+        )
+        setup = new_columns or not self._state_sheet_exists or not self._has_named_range()
+        if setup or self._growth(need):
+            self._structure(header, first_new, list(new_columns), need)
             meta_rows = self.meta.to_rows()
         state_rows = state.to_rows() + meta_rows
         stored = len(state_rows)
@@ -441,97 +358,6 @@ class SheetsBackend(Backend):
         self._state = state
         self._stored_meta = meta_rows
         self._state_rows = stored
-
-    def _has_named_range(self) -> bool:
-        return self.config.tab is not None or self._named_range_exists
-
-    def _structure(self, header: list[str], first_new: int, new_columns: list[str]) -> None:
-        """One spreadsheets:batchUpdate: grid width, state sheet, named range, new formats.
-
-        Google applies a batchUpdate all or nothing, but it is not safe to send twice (a second
-        addSheet fails), so the retrying transport never resends it. When it fails in a way that
-        may be passing (429, 5xx, a timeout or a reset: perhaps applied, perhaps not), syncer
-        looks at the spreadsheet again and sends what is still missing: nothing, when the first
-        one was applied after all.
-        """
-        for attempt in range(1, STRUCTURE_TRIES + 1):
-            body = {"requests": self._structure_requests(header, first_new, new_columns)}
-            try:
-                if body["requests"]:
-                    self.client.batch_update(self.key, body)
-                break
-            except (APIError, requests.exceptions.RequestException) as error:
-                if not may_pass(error) or attempt == STRUCTURE_TRIES:
-                    raise sheets_error(
-                        self.source, error, self.account, "adding syncer's columns"
-                    ) from None
-                log.info("%s: the columns setup may not have gone through; looking", self.source)
-                self._back_off(attempt)
-                self._look_again()
-            except google.auth.exceptions.RefreshError as error:
-                raise sheets_error(
-                    self.source, error, self.account, "adding syncer's columns"
-                ) from None
-        self._state_sheet_exists = True
-        self._named_range_exists = True
-
-    def _back_off(self, attempt: int) -> None:
-        """Wait as the retrying transport would before its own next try."""
-        adapter = self.session.get_adapter("https://sheets.googleapis.com/")
-        if isinstance(adapter, RetryingAdapter):
-            adapter.sleep(adapter.policy.delay(attempt, adapter.rng, None))
-
-    def _look_again(self) -> None:
-        """Forget the cached tab list and see which parts of the structure exist now."""
-        self._metadata = None
-        titles = {p.get("title") for p in self._sheets()}
-        self._state_sheet_exists = STATE_SHEET in titles
-        named = {n.get("name") for n in self._fetch_metadata().get("namedRanges", [])}
-        self._named_range_exists = TRACKER_RANGE_NAME in named
-
-    def _structure_requests(
-        self, header: list[str], first_new: int, new_columns: list[str]
-    ) -> list[dict[str, Any]]:
-        """What the structure still lacks (the formats are set again: that is harmless)."""
-        properties = self._properties(self._title)
-        sheet_id = self._sheet_id()
-        requests_: list[dict[str, Any]] = []
-        grid = properties.get("gridProperties", {})
-        missing = len(header) - int(grid.get("columnCount", 26))
-        if missing > 0:
-            requests_.append(
-                {
-                    "appendDimension": {
-                        "sheetId": sheet_id,
-                        "dimension": "COLUMNS",
-                        "length": missing,
-                    }
-                }
-            )
-        if not self._state_sheet_exists:
-            requests_.append(
-                {
-                    "addSheet": {
-                        "properties": {
-                            "title": STATE_SHEET,
-                            "hidden": True,
-                            "gridProperties": {"rowCount": 1000, "columnCount": 3},
-                        }
-                    }
-                }
-            )
-        if not self._has_named_range():
-            requests_.append(
-                {
-                    "addNamedRange": {
-                        "namedRange": {"name": TRACKER_RANGE_NAME, "range": {"sheetId": sheet_id}}
-                    }
-                }
-            )
-        fields = owned_field_of(header, self.config.column_aliases)
-        for column in range(first_new, first_new + len(new_columns)):
-            requests_.extend(column_format(sheet_id, self.header_row, column, fields.get(column)))
-        return requests_
 
 
 def _trimmed(header: Sequence[str]) -> list[str]:
@@ -555,7 +381,7 @@ def _raw(value: CellValue) -> object:
 def open_sheet(
     config: TrackerConfig,
     *,
-    emulator: Emulator | None = None,
+    transport: BaseAdapter | None = None,
     retry_policy: RetryPolicy | None = None,
     interactive: bool | None = None,
     sign_in: SignIn = browser_sign_in,
@@ -565,7 +391,7 @@ def open_sheet(
     session = google_session(
         config,
         scopes=scopes_for(config),
-        emulator=emulator,
+        transport=transport,
         retry_policy=retry_policy,
         interactive=interactive,
         sign_in=sign_in,

@@ -19,14 +19,16 @@ import google.auth.exceptions
 import requests
 from gspread.exceptions import APIError
 from gspread.http_client import HTTPClient
+from requests.adapters import BaseAdapter
 
 from syncer.columns import column_letter
 from syncer.config import Config, TrackerConfig, tracker_config
 from syncer.digest import DueItem, client_name, client_views, tracker_link
-from syncer.emulator.core import Emulator
+from syncer.google import grid
 from syncer.google.backend import open_sheet
 from syncer.google.errors import sheets_error
 from syncer.google.formats import DATE_FORMAT
+from syncer.google.grid import grid_of
 from syncer.google.retry import RetryPolicy
 from syncer.google.sheet_cells import quote_title, to_serial
 from syncer.results import TrackerResult
@@ -102,12 +104,12 @@ def write_dashboard(
     config: TrackerConfig,
     *,
     today: date,
-    emulator: Emulator | None = None,
+    transport: BaseAdapter | None = None,
     retry_policy: RetryPolicy | None = None,
 ) -> DashboardReport:
     """Replace the "Coach Dashboard" tab's content with this run's. Raises TrackerError (naming
     the spreadsheet and what to do) when the spreadsheet cannot be opened or written."""
-    sheet = open_sheet(config, emulator=emulator, retry_policy=retry_policy)
+    sheet = open_sheet(config, transport=transport, retry_policy=retry_policy)
     writer = _DashboardWriter(sheet.client, sheet.key, config.source, sheet.account)
     rows = dashboard_rows(results, today)
     sheet_id, created = writer.replace(rows)
@@ -205,22 +207,7 @@ def _new_tab(sheet_id: int, rows: int) -> list[dict[str, Any]]:
 def _reset_tab(tab: dict[str, Any], rows: int) -> list[dict[str, Any]]:
     """Clear every value of the existing tab (formats stay) and grow it when it is too small."""
     sheet_id = int(tab.get("sheetId", 0))
-    grid = tab.get("gridProperties", {})
-    requests_: list[dict[str, Any]] = []
-    for dimension, needed, have in (
-        ("ROWS", rows, int(grid.get("rowCount", 1000))),
-        ("COLUMNS", len(HEADER), int(grid.get("columnCount", 26))),
-    ):
-        if needed > have:
-            requests_.append(
-                {
-                    "appendDimension": {
-                        "sheetId": sheet_id,
-                        "dimension": dimension,
-                        "length": needed - have,
-                    }
-                }
-            )
+    requests_ = grid.growth(sheet_id, grid_of(tab), rows, len(HEADER))
     requests_.append(
         {"updateCells": {"range": {"sheetId": sheet_id}, "fields": "userEnteredValue"}}
     )

@@ -16,14 +16,23 @@ from syncer.errors import (
     ServiceDisabledError,
     TrackerError,
 )
-from syncer.google.auth import CredentialsError
+from syncer.google.auth import CredentialsError, sign_in_again
 from syncer.google.retry import RetryPolicy, is_rate_limit_403
+
+#: What Google's refusal of a write into a protected range says.
+PROTECTED = "protected cell or object"
 
 
 def sheets_error(source: str, error: Exception, account: str | None, what: str) -> TrackerError:
     """A TrackerError that says what went wrong and what to do about it."""
     if isinstance(error, google.auth.exceptions.RefreshError):
         reason = error.args[0] if error.args and isinstance(error.args[0], str) else "refused"
+        if reason.startswith("temporarily_unavailable") or "<html" in reason.lower():
+            return TrackerError(
+                source, f"Google's sign-in service is not answering ({reason}); try again later"
+            )
+        if reason.startswith("invalid_grant") and "JWT" not in reason:
+            return sign_in_again(source, reason)  # a user's refresh token: expired or revoked
         return CredentialsError(source, f"Google refused the credentials ({reason})")
     if isinstance(error, requests.exceptions.RequestException):
         return TrackerError(
@@ -31,12 +40,17 @@ def sheets_error(source: str, error: Exception, account: str | None, what: str) 
         )
     assert isinstance(error, APIError)
     status, message = error.code, str(error.error.get("message", ""))
+    if status == -1:  # gspread could not read the body as JSON (a page from a proxy)
+        status, message = error.response.status_code, "an error page, not the API's answer"
     who = account or "the signed-in Google account"
-    if status == 403 and "protected" in message.lower():
+    if PROTECTED in message.lower():
+        # Google answers a write into a protected range with 400 INVALID_ARGUMENT ("You are
+        # trying to edit a protected cell or object..."), not 403.
         return AccessError(
             source,
-            f"a protected range or sheet blocks syncer's columns (HTTP 403: {message}); ask the "
-            f"owner to let {who} edit them (Data > Protect sheets and ranges)",
+            f"a protected range or sheet blocks syncer's columns (HTTP {status}, protected "
+            f"range: {message}); ask the owner to let {who} edit them (Data > Protect sheets "
+            "and ranges)",
         )
     if status == 403 and is_rate_limit_403(error.response):
         return QuotaError(
@@ -66,7 +80,9 @@ def sheets_error(source: str, error: Exception, account: str | None, what: str) 
         )
     if status >= 500:
         return TrackerError(
-            source, f"Google Sheets answered HTTP {status} while {what}, after retries: {message}"
+            source,
+            f"Google Sheets answered HTTP {status} while {what}, after retries: {message}; "
+            "try again later",
         )
     return TrackerError(source, f"Google Sheets refused the request while {what}: {message}")
 

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import requests
 from google.auth.credentials import Credentials
 from google.oauth2 import credentials as user_credentials
+from requests.adapters import BaseAdapter
 
 from syncer.backends.base import SyncState
 from syncer.config import TrackerConfig
@@ -36,7 +37,6 @@ from syncer.google.session import google_session
 from syncer.mail import Contact, EmailDraft
 
 if TYPE_CHECKING:
-    from syncer.emulator.core import Emulator
     from syncer.plan import TrackerPlan
 
 log = logging.getLogger(__name__)
@@ -387,7 +387,7 @@ GmailOpener = Callable[[TrackerConfig], GmailDrafts]
 def open_gmail(
     config: TrackerConfig,
     *,
-    emulator: Emulator | None = None,
+    transport: BaseAdapter | None = None,
     retry_policy: RetryPolicy | None = None,
     sign_in: SignIn = browser_sign_in,
 ) -> GmailDrafts:
@@ -395,7 +395,7 @@ def open_gmail(
     OAuth user credentials only: a service account has no mailbox."""
     scopes = scopes_for(config)
     session = google_session(
-        config, scopes=scopes, emulator=emulator, retry_policy=retry_policy, sign_in=sign_in
+        config, scopes=scopes, transport=transport, retry_policy=retry_policy, sign_in=sign_in
     )
     require_user_credentials(session.credentials, config.source)
     return GmailDrafts(session, config.source, metadata=GMAIL_METADATA_SCOPE in scopes)

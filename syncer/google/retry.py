@@ -26,6 +26,8 @@ from urllib.parse import urlsplit
 import requests
 from requests.adapters import BaseAdapter
 
+from syncer.google.front_end import as_api_error
+
 log = logging.getLogger(__name__)
 
 #: Statuses worth another try: the server (or a proxy in front of it) says "not now".
@@ -193,10 +195,10 @@ class RetryingAdapter(BaseAdapter):
                 outcome, retry_after = type(error).__name__, None
             else:
                 if not (idempotent and self._transient(response)):
-                    return response
+                    return as_api_error(response)
                 if last_try:
                     self._count("gave_up")
-                    return response
+                    return as_api_error(response)
                 outcome = str(response.status_code)
                 retry_after = parse_retry_after(response.headers.get("Retry-After"), self.clock())
                 response.close()

@@ -19,9 +19,8 @@ from google.auth.transport.requests import Request as AuthRequest
 from requests.adapters import BaseAdapter, HTTPAdapter
 
 from syncer.config import Quotas, TrackerConfig
-from syncer.emulator.core import GOOGLE_HOSTS, Emulator
-from syncer.emulator.transport import EmulatorAdapter, ForwardingAdapter
 from syncer.google.auth import SignIn, account_email, browser_sign_in, load_credentials
+from syncer.google.endpoints import GOOGLE_HOSTS, ForwardingAdapter
 from syncer.google.retry import RetryingAdapter, RetryPolicy
 from syncer.ratelimit import RateLimitedAdapter, limiter_for
 
@@ -60,11 +59,12 @@ def endpoint() -> str | None:
     return value.rstrip("/") or None
 
 
-def network_adapter(emulator: Emulator | None) -> BaseAdapter:
-    """The adapter that carries Google calls: the emulator in process, a loopback one, or HTTPS."""
+def network_adapter(transport: BaseAdapter | None) -> BaseAdapter:
+    """The adapter that carries Google calls: the one given (the way gspread takes an HTTP
+    client; tests give the emulator's), a loopback endpoint, or HTTPS."""
     server = endpoint()
-    if emulator is not None:
-        return EmulatorAdapter(emulator)
+    if transport is not None:
+        return transport
     if server is not None:
         return ForwardingAdapter(server)
     return HTTPAdapter()
@@ -96,7 +96,7 @@ def google_session(
     config: TrackerConfig,
     *,
     scopes: Sequence[str],
-    emulator: Emulator | None = None,
+    transport: BaseAdapter | None = None,
     credentials: Credentials | None = None,
     retry_policy: RetryPolicy | None = None,
     interactive: bool | None = None,
@@ -106,10 +106,11 @@ def google_session(
 
     Sheets requests wait for the run's rate limiter (one budget per account and per project
     across every tracker in the process): ``config.quotas``, else Google's published quotas when
-    the calls go to Google (an emulator has no quota unless the config sets one). The limiter
+    the calls go to Google (a given transport or endpoint has no quota unless the config sets
+    one). The limiter
     sits inside the retries, so each retry is metered too.
     """
-    network = network_adapter(emulator)
+    network = network_adapter(transport)
     refresh_session = requests.Session()
     mount(refresh_session, RetryingAdapter(network, policy=retry_policy))
     auth_request = AuthRequest(session=refresh_session)
@@ -120,12 +121,12 @@ def google_session(
             scopes,
             auth_request,
             token_uri=f"{server}/token" if server else None,
-            allow_anonymous=server is not None or emulator is not None,
+            allow_anonymous=server is not None or transport is not None,
             interactive=interactive,
             sign_in=sign_in,
         )
     quotas = config.quotas
-    if quotas is None and emulator is None and server is None:
+    if quotas is None and transport is None and server is None:
         quotas = Quotas()
     carrier = network
     if quotas is not None:

@@ -8,7 +8,11 @@ a nightly run needs and says how to fix what is missing; the CLI prints its chec
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from datetime import UTC, datetime
+from typing import Any
+
+from google.oauth2 import credentials as user_credentials
+from requests.adapters import BaseAdapter
 
 from syncer.columns import column_letter, find_column, input_fields, owned_headers, resolve_columns
 from syncer.config import TrackerConfig
@@ -22,21 +26,24 @@ from syncer.errors import (
     SyncerError,
     TrackerError,
 )
+from syncer.google import grid
 from syncer.google.auth import (
+    TESTING_DAYS,
+    TESTING_FIX,
     CredentialsError,
     account_email,
     key_path,
     require_private,
     scopes_for,
+    signed_in_at,
+    token_path,
 )
 from syncer.google.backend import SheetsBackend, open_sheet
+from syncer.google.grid import grid_of
 from syncer.google.guide import Section
 from syncer.google.retry import RetryPolicy
 from syncer.google.sheet_cells import quote_title
 from syncer.layout import DROPDOWN_FIELDS, OVERDUE_RGB, dropdown_choices, overdue_formula
-
-if TYPE_CHECKING:  # product code never imports its test double at run time
-    from syncer.emulator.core import Emulator
 
 
 @dataclass(frozen=True)
@@ -56,26 +63,21 @@ def default_header() -> list[str]:
     return [spec.header for spec in input_fields()] + list(owned_headers().values())
 
 
-def prepare_sheet(config: TrackerConfig, *, emulator: Emulator | None = None) -> list[str]:
+def prepare_sheet(config: TrackerConfig, *, transport: BaseAdapter | None = None) -> list[str]:
     """Prepare the tracker tab of an existing spreadsheet; returns what was done, line by line.
 
     An empty tab gets the default header row. A non-empty header row must already hold the
-    required headers (it is never rewritten). Raises HeaderError or another TrackerError.
+    required headers (it is never rewritten). What the tab already has (dropdowns, formats,
+    the frozen row, the overdue highlight) is not added again, so a second run changes nothing.
+    The grid grows first, in the same batch, when the headers reach past its last column.
+    Raises HeaderError or another TrackerError.
     """
-    backend = open_sheet(config, emulator=emulator)
+    backend = open_sheet(config, transport=transport)
     data = backend.read()
-    done: list[str] = []
     header = [text for text in data.header]
-    if not any(header):
+    write_header = not any(header)
+    if write_header:
         header = default_header()
-        body = {
-            "valueInputOption": "RAW",
-            "data": [{"range": _row_range(backend, config.header_row), "values": [header]}],
-        }
-        backend._call(
-            "writing the header row", lambda: backend.client.values_batch_update(backend.key, body)
-        )
-        done.append(f"wrote the {len(header)} default headers in row {config.header_row}")
     else:
         try:
             resolve_columns(config.source, header, config.column_aliases)
@@ -86,18 +88,95 @@ def prepare_sheet(config: TrackerConfig, *, emulator: Emulator | None = None) ->
                 "add the missing headers (or map yours with [columns] in the config)",
             ) from None
     sheet_id = backend._sheet_id()
-    requests_ = _formatting_requests(header, sheet_id, config)
-    backend._call(
-        "formatting the tracker",
-        lambda: backend.client.batch_update(backend.key, {"requests": requests_}),
-    )
-    done.append("added dropdowns for Stage, Preferred Channel and Offer Decision")
-    done.append("formatted the date columns, froze the header row, highlighted overdue rows")
+    tab = _existing_setup(backend, config.header_row)
+    growth = grid.growth(sheet_id, grid_of(tab.get("properties", {})), 0, len(header))
+    wanted = _formatting_requests(header, sheet_id, config)
+    missing = [request for request in wanted if not _already_there(request, tab)]
+    if growth or missing:
+        body = {"requests": growth + missing}
+        backend._call(
+            "formatting the tracker",
+            lambda: backend.client.batch_update(backend.key, body),
+        )
+    done = [_said(request, header) for request in growth + missing]
+    if write_header:
+        values = {
+            "valueInputOption": "RAW",
+            "data": [{"range": _row_range(backend, config.header_row), "values": [header]}],
+        }
+        backend._call(
+            "writing the header row",
+            lambda: backend.client.values_batch_update(backend.key, values),
+        )
+        done.insert(0, f"wrote the {len(header)} default headers in row {config.header_row}")
     if config.drafts == "doc":
         ready, problem, fix = backend.doc_drafts().probe()
         if not ready:
             done.append(f"drafts Doc not ready: {problem}; {fix}")
-    return done
+    return [line for index, line in enumerate(done) if line and line not in done[:index]] or [
+        "nothing to change: the tab already has every header, dropdown, format and highlight"
+    ]
+
+
+def _existing_setup(backend: SheetsBackend, header_row: int) -> dict[str, Any]:
+    """The tab's properties, its conditional formats and the first data row's dropdowns and
+    number formats: what an earlier ``init --sheet`` set (one spreadsheets.get)."""
+    first_data_row = header_row + 1
+    params: dict[str, Any] = {
+        "ranges": f"{quote_title(backend._title)}!{first_data_row}:{first_data_row}",
+        "fields": "sheets(properties(sheetId,title,gridProperties),conditionalFormats,"
+        "data(rowData(values(dataValidation,userEnteredFormat.numberFormat))))",
+    }
+    reply = backend._call(
+        "reading the tab's formats",
+        lambda: backend.client.fetch_sheet_metadata(backend.key, params=params),
+    )
+    sheets = reply.get("sheets") or [{}]
+    return dict(sheets[0])
+
+
+def _first_row_cell(tab: dict[str, Any], column: int) -> dict[str, Any]:
+    rows = ((tab.get("data") or [{}])[0].get("rowData")) or [{}]
+    values = rows[0].get("values") or []
+    return dict(values[column]) if column < len(values) else {}
+
+
+def _already_there(request: dict[str, Any], tab: dict[str, Any]) -> bool:
+    """Whether the tab already has what ``request`` would set."""
+    kind, spec = next(iter(request.items()))
+    if kind == "updateSheetProperties":
+        frozen = spec["properties"]["gridProperties"]["frozenRowCount"]
+        return bool(
+            tab.get("properties", {}).get("gridProperties", {}).get("frozenRowCount") == frozen
+        )
+    if kind == "setDataValidation":
+        cell = _first_row_cell(tab, spec["range"]["startColumnIndex"])
+        return cell.get("dataValidation", {}).get("condition") == spec["rule"]["condition"]
+    if kind == "repeatCell":
+        cell = _first_row_cell(tab, spec["range"]["startColumnIndex"])
+        wanted = spec["cell"]["userEnteredFormat"]["numberFormat"]
+        return cell.get("userEnteredFormat", {}).get("numberFormat") == wanted
+    if kind == "addConditionalFormatRule":
+        condition = spec["rule"]["booleanRule"]["condition"]
+        return any(
+            rule.get("booleanRule", {}).get("condition") == condition
+            for rule in tab.get("conditionalFormats") or []
+        )
+    return False
+
+
+def _said(request: dict[str, Any], header: list[str]) -> str:
+    """One line of the report for a request sent."""
+    kind, spec = next(iter(request.items()))
+    if kind == "appendDimension":
+        return f"added {spec['length']} columns to the tab, for the headers"
+    if kind == "updateSheetProperties":
+        return "froze the header row"
+    if kind == "setDataValidation":
+        return f"added a dropdown to {header[spec['range']['startColumnIndex']]}"
+    if kind == "repeatCell":
+        return f"formatted {header[spec['range']['startColumnIndex']]} as a date"
+    return "highlighted overdue rows"
 
 
 def _row_range(backend: SheetsBackend, row: int) -> str:
@@ -193,6 +272,43 @@ def _formatting_requests(
     return requests_
 
 
+def sign_in_check(config: TrackerConfig, now: datetime | None = None) -> Check:
+    """A user's OAuth token: Google ends it 7 days after the sign-in when the OAuth app is in
+    "Testing" (gspread #932), and doctor cannot see the app's publishing status: it says so,
+    warns, and fails in the last day before such a token would end."""
+    signed_in = signed_in_at(token_path(config.oauth_client)) if config.oauth_client else None
+    testing = (
+        f'if the OAuth app\'s publishing status is "Testing", Google ends this sign-in '
+        f"{TESTING_DAYS} days after it was made and the nightly run stops"
+    )
+    if signed_in is None:
+        return Check(
+            "sign-in",
+            True,
+            f"an OAuth user token; {testing}",
+            TESTING_FIX,
+            True,
+            Section.TESTING_TOKENS,
+        )
+    days = ((now or datetime.now(UTC)) - signed_in).total_seconds() / 86400
+    made = f"an OAuth user token, signed in {signed_in:%Y-%m-%d} ({int(days)} days ago)"
+    if days >= TESTING_DAYS:
+        return Check(
+            "sign-in",
+            True,
+            f'{made}: it outlived {TESTING_DAYS} days, so the app is "In production"',
+        )
+    if days >= TESTING_DAYS - 1:
+        return Check(
+            "sign-in",
+            False,
+            f"{made}; {testing}, in {TESTING_DAYS - days:.1f} days",
+            f"{TESTING_FIX}; then sign in again (this command, in a terminal)",
+            section=Section.TESTING_TOKENS,
+        )
+    return Check("sign-in", True, f"{made}; {testing}", TESTING_FIX, True, Section.TESTING_TOKENS)
+
+
 def _access_failure(error: TrackerError, who: str) -> Check:
     """What a failed first read means, what to do, and where the guide explains it."""
     if isinstance(error, ServiceDisabledError):
@@ -218,7 +334,7 @@ def _access_failure(error: TrackerError, who: str) -> Check:
 def doctor(
     config: TrackerConfig,
     *,
-    emulator: Emulator | None = None,
+    transport: BaseAdapter | None = None,
     retry_policy: RetryPolicy | None = None,
 ) -> list[Check]:
     """Check credentials, access, headers and config for one Google Sheets tracker."""
@@ -235,7 +351,9 @@ def doctor(
     elif config.oauth_client is not None:
         checks.append(Check("credentials", True, f"OAuth client {config.oauth_client}"))
     try:
-        backend = open_sheet(config, emulator=emulator, retry_policy=retry_policy, interactive=None)
+        backend = open_sheet(
+            config, transport=transport, retry_policy=retry_policy, interactive=None
+        )
     except SyncerError as error:
         checks.append(
             Check(
@@ -249,6 +367,8 @@ def doctor(
         return checks
     who = account_email(backend.session.credentials) or "the signed-in account"
     checks.append(Check("account", True, f"using {who}; scopes {' '.join(scopes_for(config))}"))
+    if isinstance(backend.session.credentials, user_credentials.Credentials):
+        checks.append(sign_in_check(config))
     try:
         data = backend.read()
     except TrackerError as error:

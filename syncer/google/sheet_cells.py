@@ -142,6 +142,7 @@ class SheetMeta:
 
     sheet_id: int | None = None
     tab: str = ""
+    state_sheet_id: int | None = None  # the sheetId of ``_syncer`` itself, to grow it
     doc_id: str = ""
     doc_shared: bool = False  # the Doc syncer created is shared like the tracker
     doc_digests: dict[str, str] = field(default_factory=dict)
@@ -154,6 +155,8 @@ class SheetMeta:
             rows.append([META, "sheet_id", str(self.sheet_id)])
         if self.tab:
             rows.append([META, "tab", self.tab])
+        if self.state_sheet_id is not None:
+            rows.append([META, "state_sheet_id", str(self.state_sheet_id)])
         if self.doc_id:
             rows.append([META, "doc_id", self.doc_id])
         if self.locale:
@@ -176,6 +179,8 @@ class SheetMeta:
             name, value = cells[1], cells[2]
             if name == "sheet_id" and value.lstrip("-").isdigit():
                 meta.sheet_id = int(value)
+            elif name == "state_sheet_id" and value.lstrip("-").isdigit():
+                meta.state_sheet_id = int(value)
             elif name == "tab":
                 meta.tab = value
             elif name == "doc_id":

@@ -29,7 +29,7 @@ PERSON = "jobseeker@example.com"
 SHEETS_SCOPE = "https://www.googleapis.com/auth/spreadsheets"
 PROTECTED_MESSAGE = (
     "You are trying to edit a protected cell or object. Please contact the spreadsheet owner "
-    "to remove protection if you need to edit it."
+    "to remove protection if you need to edit."
 )
 
 
@@ -140,14 +140,15 @@ def owned_value(google: Google, key: str, tab: str, sheet_row: int, header: str)
 
 
 def test_a_protected_range_fails_that_tracker_and_the_other_syncs(google: Google) -> None:
-    """Google answers 403 PERMISSION_DENIED when a write touches a protected range whose
-    editors do not include the syncing account; the emulator enforces it."""
+    """Google answers 400 INVALID_ARGUMENT ("You are trying to edit a protected cell or
+    object...") when a write touches a protected range whose editors do not include the
+    syncing account; the emulator enforces it."""
     locked = protected_tracker(google, "Locked")
     free = google.sheets.create_spreadsheet("Free", {"Applications": [BASE_HEADER, row()]})
     before = {key: person_cells(google, key) for key in (locked, free)}
     configs = [sheet_config(locked), sheet_config(free)]
     first, second = sync_all(configs, OPTIONS, opener=google.opener(), concurrency=1)
-    assert first.failed is not None and "403" in first.failed
+    assert first.failed is not None and "HTTP 400, protected range" in first.failed
     assert first.source == configs[0].source and first.cells_written == 0
     assert second.failed is None and second.cells_written > 0
     for key in (locked, free):

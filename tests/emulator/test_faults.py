@@ -178,3 +178,29 @@ def test_killed_after_the_server_applied_the_request(emulator, store, faults):
     assert store.value == "applied" and store.writes == 1
     assert faults.injected == {"apply_then_kill": 1}
     assert faults.pending() == 0
+
+
+def test_a_front_end_page_is_html_as_google_serves_it(emulator: Emulator, store: CellStore) -> None:
+    faults = FaultInjector.install(emulator)
+    faults.inject(Fault.page(502), Fault.page(503, retry_after="30"), method="GET")
+    first = emulator.handle(Request("GET", VALUES_GET))
+    assert first.status == 502
+    assert first.headers["Content-Type"] == "text/html; charset=UTF-8"
+    page = first.encoded().decode("utf-8")
+    assert page.startswith("<!DOCTYPE html>")
+    assert "<title>Error 502 (Server Error)!!1</title>" in page
+    assert "That\u2019s an error." in page
+    second = emulator.handle(Request("GET", VALUES_GET))
+    assert (second.status, second.headers["Retry-After"]) == (503, "30")
+    assert emulator.handle(Request("GET", VALUES_GET)).status == 200
+    assert faults.injected == {"502_html": 1, "503_html": 1}
+
+
+def test_a_quota_429_with_and_without_retry_after(emulator: Emulator, store: CellStore) -> None:
+    faults = FaultInjector.install(emulator)
+    faults.inject(Fault.quota(), Fault.quota(retry_after="5"), method="GET")
+    plain = emulator.handle(Request("GET", VALUES_GET))
+    assert plain.status == 429 and "Retry-After" not in plain.headers
+    assert plain.body["error"]["status"] == "RESOURCE_EXHAUSTED"
+    timed = emulator.handle(Request("GET", VALUES_GET))
+    assert (timed.status, timed.headers["Retry-After"]) == (429, "5")

@@ -221,3 +221,29 @@ def test_drive_call_without_drive_scope_is_403(oauth, emulator):
     answer = emulator.handle(Request("GET", "/drive/v3/files", headers=bearer(token)))
     assert answer.status == 403
     assert json.loads(answer.encoded())["error"]["status"] == "PERMISSION_DENIED"
+
+
+def test_a_testing_apps_refresh_token_expires_after_7_days_as_on_google(oauth, emulator, clock):
+    """Google: an app in "Testing" gets refresh tokens that expire in 7 days (gspread #932:
+    "invalid_grant: Token has been expired or revoked."); an app in production keeps them."""
+    oauth.register_oauth_client("testing", "s", "1//t", "ann@example.com", testing=True)
+    oauth.register_oauth_client("live", "s", "1//l", "ann@example.com")
+
+    def grant(client: str, token: str) -> Response:
+        body = form(
+            grant_type="refresh_token", client_id=client, client_secret="s", refresh_token=token
+        )
+        return emulator.handle(Request("POST", "/token", body=body))
+
+    clock.now += 7 * 24 * 3600 - 60
+    assert grant("testing", "1//t").status == 200
+    clock.now += 60
+    expired = grant("testing", "1//t")
+    assert (expired.status, expired.body) == (
+        400,
+        {"error": "invalid_grant", "error_description": "Token has been expired or revoked."},
+    )
+    clock.now += 30 * 24 * 3600
+    assert grant("live", "1//l").status == 200
+    oauth.revoke("live")
+    assert grant("live", "1//l").body["error_description"] == "Token has been expired or revoked."

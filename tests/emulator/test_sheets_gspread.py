@@ -90,13 +90,6 @@ def test_worksheets_add_rename_delete(gc: gspread.Client) -> None:
         spreadsheet.del_worksheet(spreadsheet.sheet1)
 
 
-def test_writes_past_the_grid_grow_it(gc: gspread.Client) -> None:
-    sheet = gc.create("t").add_worksheet("small", rows=2, cols=2)
-    sheet.update([["x"]], "D5")
-    refreshed = gc.open_by_key(sheet.spreadsheet_id).worksheet("small")
-    assert (refreshed.row_count, refreshed.col_count) == (5, 4)
-
-
 def test_format_and_validation_leave_values(
     worksheet: gspread.Worksheet, sheets: SheetsService
 ) -> None:

@@ -77,12 +77,15 @@ def book(emulator: Emulator, sheets: SheetsService) -> str:
 
 
 def assert_refused(reply: Response) -> None:
-    assert reply.status == 403, reply.body
-    assert reply.body["error"] == {
-        "code": 403,
-        "message": PROTECTED_MESSAGE,
-        "status": "PERMISSION_DENIED",
-    }
+    """Google's answer: 400 INVALID_ARGUMENT (not 403), naming the refused part of a batch."""
+    assert reply.status == 400, reply.body
+    error = reply.body["error"]
+    assert (error["code"], error["status"]) == (400, "INVALID_ARGUMENT")
+    assert error["message"].endswith(PROTECTED_MESSAGE)
+    assert error["message"] in (
+        PROTECTED_MESSAGE,
+        f"Invalid data[1]: {PROTECTED_MESSAGE}",
+    ) or error["message"].startswith("Invalid requests[1].")
 
 
 def test_values_writes_to_protected_cells_are_refused_and_change_nothing(
@@ -182,8 +185,8 @@ def test_gspread_sees_googles_error(emulator: Emulator, sheets: SheetsService, b
     worksheet = robot.open_by_key(book).worksheet("S")
     with pytest.raises(APIError) as raised:
         worksheet.update_acell("C2", "mine")
-    assert raised.value.response.status_code == 403
-    assert "protected cell or object" in str(raised.value)
+    assert raised.value.response.status_code == 400
+    assert raised.value.error["message"] == PROTECTED_MESSAGE
     worksheet.update_acell("C3", "mine")
     assert sheets.grid(book, "S")[2] == ["", "", "mine"]
 

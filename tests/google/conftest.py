@@ -16,6 +16,7 @@ from syncer.emulator.core import Emulator
 from syncer.emulator.docs import DocsService
 from syncer.emulator.oauth import OAuthService
 from syncer.emulator.sheets import SheetsService
+from syncer.emulator.transport import EmulatorAdapter
 from syncer.google.backend import SheetsBackend, open_sheet
 from syncer.google.retry import RetryPolicy
 from syncer.sync import RunOptions
@@ -37,12 +38,17 @@ class Google:
     docs: DocsService
     oauth: OAuthService
 
+    @property
+    def transport(self) -> EmulatorAdapter:
+        """The emulator as a requests adapter: the transport syncer's Google code takes."""
+        return EmulatorAdapter(self.emulator)
+
     def requests(self, since: int = 0) -> list[dict[str, Any]]:
         return self.emulator.log[since:]
 
     def opener(self, **options: Any) -> Callable[[TrackerConfig], SheetsBackend]:
         return lambda config: open_sheet(
-            config, emulator=self.emulator, retry_policy=NO_RETRY, **options
+            config, transport=self.transport, retry_policy=NO_RETRY, **options
         )
 
 

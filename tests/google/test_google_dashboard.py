@@ -91,7 +91,7 @@ def write(google: Google, results: list[TrackerResult], key: str) -> Any:
         results,
         sheet_config(key),
         today=TODAY,
-        emulator=google.emulator,
+        transport=google.transport,
         retry_policy=NO_RETRY,
     )
 

@@ -43,7 +43,7 @@ def robots_sheet(google: Google) -> str:
 
 
 def failures(google: Google, config: TrackerConfig) -> list[Check]:
-    checks = doctor(config, emulator=google.emulator, retry_policy=NO_RETRY)
+    checks = doctor(config, transport=google.transport, retry_policy=NO_RETRY)
     return [check for check in checks if not check.ok]
 
 

@@ -17,6 +17,7 @@ from syncer.config import TrackerConfig
 from syncer.emulator.core import Emulator
 from syncer.emulator.gmail import GmailService
 from syncer.emulator.oauth import OAuthService
+from syncer.emulator.transport import EmulatorAdapter
 from syncer.google.auth import GMAIL_COMPOSE_SCOPE, GMAIL_METADATA_SCOPE, token_path
 from syncer.google.gmail import open_gmail
 from syncer.sync import RunOptions, sync_tracker
@@ -84,7 +85,9 @@ class Mail:
         result, _ = sync_tracker(
             config,
             options,
-            mailbox=lambda c: open_gmail(c, emulator=self.emulator, retry_policy=NO_RETRY),
+            mailbox=lambda c: open_gmail(
+                c, transport=EmulatorAdapter(self.emulator), retry_policy=NO_RETRY
+            ),
         )
         return result
 

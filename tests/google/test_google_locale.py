@@ -127,10 +127,10 @@ def test_a_configured_timezone_wins_over_the_spreadsheet(google: Google) -> None
 
 def test_doctor_warns_when_date_order_contradicts_the_sheet_locale(google: Google) -> None:
     key = text_date_sheet(google, "en_GB", "03/04/2026")
-    checks = doctor(sheet_config(key, date_order=DateOrder.MDY), emulator=google.emulator)
+    checks = doctor(sheet_config(key, date_order=DateOrder.MDY), transport=google.transport)
     (locale,) = [c for c in checks if c.name == "locale"]
     assert locale.warn and locale.ok and "en_GB" in locale.message
     assert all(c.ok for c in checks)
-    checks = doctor(sheet_config(key), emulator=google.emulator)
+    checks = doctor(sheet_config(key), transport=google.transport)
     (locale,) = [c for c in checks if c.name == "locale"]
     assert not locale.warn and "DMY" in locale.message

@@ -33,7 +33,7 @@ def test_configured_quotas_put_the_limiter_inside_the_retries(google: Google) ->
     session = google_session(
         sheet_config("k", quotas=quotas),
         scopes=(),
-        emulator=google.emulator,
+        transport=google.transport,
         credentials=AnonymousCredentials(),
     )
     _, inner = carriers(session)
@@ -43,7 +43,7 @@ def test_configured_quotas_put_the_limiter_inside_the_retries(google: Google) ->
 
 def test_an_emulator_without_configured_quotas_is_not_limited(google: Google) -> None:
     session = google_session(
-        sheet_config("k"), scopes=(), emulator=google.emulator, credentials=AnonymousCredentials()
+        sheet_config("k"), scopes=(), transport=google.transport, credentials=AnonymousCredentials()
     )
     _, inner = carriers(session)
     assert not isinstance(inner, RateLimitedAdapter)

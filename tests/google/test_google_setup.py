@@ -12,7 +12,7 @@ from tests.google.conftest import Google, sheet_config
 
 def test_an_empty_sheet_gets_headers_dropdowns_and_formats(google: Google) -> None:
     key = google.sheets.create_spreadsheet("New", {"Sheet1": []})
-    done = prepare_sheet(sheet_config(key), emulator=google.emulator)
+    done = prepare_sheet(sheet_config(key), transport=google.transport)
     assert done
     assert google.sheets.grid(key, "Sheet1")[0] == default_header()
     sheet = google.sheets.sheet(key, "Sheet1")
@@ -26,16 +26,16 @@ def test_an_empty_sheet_gets_headers_dropdowns_and_formats(google: Google) -> No
 def test_a_header_row_without_the_required_headers_is_left_alone(google: Google) -> None:
     key = google.sheets.create_spreadsheet("Mine", {"Sheet1": [["Employer", "Notes"]]})
     with pytest.raises(HeaderError, match="leaves it as it is"):
-        prepare_sheet(sheet_config(key), emulator=google.emulator)
+        prepare_sheet(sheet_config(key), transport=google.transport)
     assert google.sheets.grid(key, "Sheet1") == [["Employer", "Notes"]]
 
 
 def test_doctor_reports_each_check(google: Google, example_sheet: str) -> None:
-    checks = doctor(sheet_config(example_sheet), emulator=google.emulator)
+    checks = doctor(sheet_config(example_sheet), transport=google.transport)
     assert {c.name for c in checks} >= {"account", "access", "headers", "config"}
     assert all(c.ok for c in checks), checks
     broken = google.sheets.create_spreadsheet("Bad", {"Sheet1": [["Company", "Company"]]})
-    failing = [c for c in doctor(sheet_config(broken), emulator=google.emulator) if not c.ok]
+    failing = [c for c in doctor(sheet_config(broken), transport=google.transport) if not c.ok]
     assert [c.name for c in failing] == ["headers"] and failing[0].fix
 
 
