@@ -253,20 +253,22 @@ def test_doctor_says_what_a_service_account_needs_for_drafts_in_a_doc(
 ) -> None:
     key, credentials = persons_tracker(google), robot_key(google, tmp_path)
     unconfigured = sheet_config(key, drafts="doc", credentials=credentials)
-    [check] = [c for c in doctor(unconfigured, emulator=google.emulator) if c.name == "drafts Doc"]
+    [check] = [
+        c for c in doctor(unconfigured, transport=google.transport) if c.name == "drafts Doc"
+    ]
     assert not check.ok and ROBOT in check.fix and "drafts_doc" in check.fix
     doc_id = persons_doc(google, share_as=None)
     hidden = sheet_config(key, drafts="doc", drafts_doc=doc_id, credentials=credentials)
-    [check] = [c for c in doctor(hidden, emulator=google.emulator) if c.name == "drafts Doc"]
+    [check] = [c for c in doctor(hidden, transport=google.transport) if c.name == "drafts Doc"]
     assert not check.ok and check.fix == f"share that Doc with {ROBOT} as Editor"
     google.docs.drive.share(doc_id, ROBOT, "writer")
-    [check] = [c for c in doctor(hidden, emulator=google.emulator) if c.name == "drafts Doc"]
+    [check] = [c for c in doctor(hidden, transport=google.transport) if c.name == "drafts Doc"]
     assert check.ok and doc_id in check.message
     google.sheets.share(key, COACH, "writer")
-    [check] = [c for c in doctor(hidden, emulator=google.emulator) if c.name == "drafts Doc"]
+    [check] = [c for c in doctor(hidden, transport=google.transport) if c.name == "drafts Doc"]
     assert not check.ok and COACH in check.message and "Draft links" in check.message
     google.docs.drive.share(doc_id, COACH, "reader")
-    [check] = [c for c in doctor(hidden, emulator=google.emulator) if c.name == "drafts Doc"]
+    [check] = [c for c in doctor(hidden, transport=google.transport) if c.name == "drafts Doc"]
     assert check.ok
     assert creates(google) == [] and google.docs.text(doc_id) == "\n"
 
@@ -276,6 +278,6 @@ def test_init_sheet_says_what_a_service_account_needs_for_drafts_in_a_doc(
 ) -> None:
     key = persons_tracker(google, [example_rows()[0]])
     config = sheet_config(key, drafts="doc", credentials=robot_key(google, tmp_path))
-    done = prepare_sheet(config, emulator=google.emulator)
+    done = prepare_sheet(config, transport=google.transport)
     assert done[-1].startswith("drafts Doc not ready: ") and ROBOT in done[-1]
     assert "drafts_doc" in done[-1] and creates(google) == []
