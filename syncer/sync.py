@@ -173,6 +173,8 @@ def _sync_tracker(
         result.rows = plan.rows
         result.errors = plan.errors
         result.conflicts = plan.conflicts
+        result.cells_planned, result.rows_planned = len(plan.updates), plan.changed_rows
+        result.columns_planned = len(plan.new_columns)
         link = getattr(backend, "row_link", None)
         if link is not None:
             result.rows = [replace(row, link=link(row.row)) for row in plan.rows]
@@ -216,7 +218,7 @@ def _sync_tracker(
         return result, plan
     except SyncerError as exc:
         result.failed = exc.message if isinstance(exc, TrackerError) else str(exc)
-        log.warning("tracker failed: %s: %s", config.label, result.failed)
+        log.warning("tracker failed: %s", config.source)  # the reason may quote a cell
         return result, None
 
 
