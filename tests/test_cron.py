@@ -183,8 +183,7 @@ class Night:
     def sheet_status(self) -> str:
         """The Sheets tracker's status in a dry run now: "unchanged" once a run wrote it."""
         check = run_like_cron(
-            [str(SYNCER), "sync", self.emulator.urls["jo.csv"], "--today", TODAY, "--json"]
-            + ["--dry-run"],
+            [str(SYNCER), "sync", self.emulator.urls["jo.csv"], "--json", "--dry-run"],
             cron_environment(self.root / "home", SYNCER_GOOGLE_ENDPOINT=self.emulator.base_url),
         )
         assert check.returncode == 0, check.stderr
