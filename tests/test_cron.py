@@ -124,6 +124,7 @@ def test_units_pass_systemd_analyze_verify(tmp_path: Path):
 
 
 TODAY = "2026-11-26"
+DAY = ("--today", TODAY)
 
 
 class Night:
@@ -183,7 +184,7 @@ class Night:
     def sheet_status(self) -> str:
         """The Sheets tracker's status in a dry run now: "unchanged" once a run wrote it."""
         check = run_like_cron(
-            [str(SYNCER), "sync", self.emulator.urls["jo.csv"], "--json", "--dry-run"],
+            [str(SYNCER), "sync", self.emulator.urls["jo.csv"], "--json", "--dry-run", *DAY],
             cron_environment(self.root / "home", SYNCER_GOOGLE_ENDPOINT=self.emulator.base_url),
         )
         assert check.returncode == 0, check.stderr
