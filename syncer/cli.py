@@ -79,7 +79,7 @@ def _configs(sources: tuple[str, ...], config_path: Path | None) -> Config:
                 {"source": source},
                 config.defaults,
                 base,
-                "command line",
+                str(config.path) if config.path else "command line",
                 f"SOURCE {i + 1}",
                 config.configured_quotas,
             )
@@ -473,3 +473,7 @@ def main() -> None:
         else:
             exc.show()
         sys.exit(exc.exit_code)
+    except OSError as exc:  # a folder or file the run itself needs (state, digest): no traceback
+        where = f": {exc.filename}" if exc.filename else ""
+        notice(f"syncer: {exc.strerror or exc}{where}", event="error", level=logging.ERROR)
+        sys.exit(ExitCode.TRACKER_FAILED)

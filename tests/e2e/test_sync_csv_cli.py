@@ -171,7 +171,7 @@ def test_config_aliases_and_bad_config(tmp_path: Path) -> None:
     config.write_text('[defaults.policy]\nfollow_up_days = 3\n[[trackers]]\nsource = "t.csv"\n')
     bad = CliRunner().invoke(cli, ["sync", "--config", str(config)])
     assert bad.exit_code == 2
-    assert "syncer.toml: key defaults.policy.follow_up_days: unknown key" in bad.output
+    assert "syncer.toml: [defaults.policy] follow_up_days: unknown key" in bad.output
 
 
 def test_usage_errors_exit_2(tmp_path: Path) -> None:
