@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 import sys
+import textwrap
 from datetime import UTC, datetime
 from typing import Any
 
@@ -61,6 +63,11 @@ def notice(message: str, *, event: str, level: int = logging.INFO, **fields: Any
         record = logging.LogRecord("syncer.run", level, __file__, 0, message, None, None)
         record.fields = {"event": event, **fields}
         line = JsonFormatter().format(record)
+    elif sys.stderr.isatty():  # wrapped on words at the terminal's width
+        width = shutil.get_terminal_size().columns
+        line = "\n".join(
+            textwrap.wrap(message, width, subsequent_indent="  ", break_on_hyphens=False)
+        )
     else:
         line = message
     sys.stderr.write(line + "\n")

@@ -90,12 +90,12 @@ def row_lines(row: RowResult, width: int) -> list[Text]:
     """One row: due date, action, company · position, row number; Why wrapped beneath."""
     decision = row.decision
     if decision.urgency is Urgency.INVALID:  # Next Action and Due Date are left as they were
-        due, action, tail = f"row {row.row}", "", ""
+        head, tail = f"{_INDENT * 2}{f'row {row.row}':<{_DUE_WIDTH}}  ", ""
     else:
         due = decision.due_on.isoformat() if decision.due_on else ""
         action = decision.action.label if decision.action else ""
+        head = f"{_INDENT * 2}{due:<{_DUE_WIDTH}}  {action:<{_ACTION_WIDTH}}  "
         tail = f"  row {row.row}"
-    head = f"{_INDENT * 2}{due:<{_DUE_WIDTH}}  {action:<{_ACTION_WIDTH}}  "
     what = " ".join(" · ".join(part for part in (row.company, row.position) if part).split())
     line = Text(head + _cut(what, width - len(head) - len(tail)))
     line.pad_right(max(width - len(line) - len(tail), 0))

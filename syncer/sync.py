@@ -226,7 +226,9 @@ def _sync_tracker(
         return result, plan
     except SyncerError as exc:
         result.failed = exc.message if isinstance(exc, TrackerError) else str(exc)
-        log.warning("tracker failed: %s", config.source)  # the reason may quote a cell
+        log.info(
+            "tracker failed: %s", config.source
+        )  # the reason may quote a cell; the CLI reports it
         return result, None
 
 
