@@ -51,7 +51,10 @@ def run_sync(
     err = Console(stderr=True, soft_wrap=False)
     out = Console(soft_wrap=False)
     opener = journal.opener(open_backend) if journal is not None else open_backend
-    with stop_on_signals(journal), progress_display(err, len(trackers)) as on_done:
+    with (
+        stop_on_signals(journal, dry_run=options.dry_run),
+        progress_display(err, len(trackers)) as on_done,
+    ):
         outcomes = sync_each(
             trackers,
             options,
@@ -111,8 +114,10 @@ def progress_display(console: Console, total: int) -> Iterator[Callable[[Tracker
     yield log_line
 
 
-def stopped_message(signal_name: str, journal: Journal | None) -> str:
+def stopped_message(signal_name: str, journal: Journal | None, *, dry_run: bool) -> str:
     """The one line a run stopped by a signal leaves: whether anything was written."""
+    if journal is None and not dry_run:  # the demo: its own sample file, not journaled
+        return f"syncer: stopped by {signal_name}: the sample tracker may be half synced"
     if journal is None or not (journal.landed or journal.writing):
         return f"syncer: stopped by {signal_name}: nothing was written"
     parts = []
@@ -127,7 +132,7 @@ def stopped_message(signal_name: str, journal: Journal | None) -> str:
 
 
 @contextmanager
-def stop_on_signals(journal: Journal | None) -> Iterator[None]:
+def stop_on_signals(journal: Journal | None, *, dry_run: bool) -> Iterator[None]:
     """SIGINT exits 130 and SIGTERM 143 at once, after one line saying what was written.
 
     The exit does not wait for trackers being synced in other threads: every write is a file
@@ -141,7 +146,7 @@ def stop_on_signals(journal: Journal | None) -> Iterator[None]:
     def stop(signum: int, _frame: FrameType | None) -> None:
         name = signal.Signals(signum).name
         notice(
-            stopped_message(name, journal),
+            stopped_message(name, journal, dry_run=dry_run),
             event="stopped",
             level=logging.WARNING,
             signal=name,

@@ -197,9 +197,15 @@ def print_report(
 ) -> None:
     """Every tracker's report, a blank line between trackers."""
     width = console.width
+    plain = not console.is_terminal  # no styles to render: write the text itself, much faster
     for index, result in enumerate(results):
-        if index:
+        if index and plain:
+            console.file.write("\n")
+        elif index:
             console.print()
         plan = plans[index] if index < len(plans) else None
         for line in tracker_report(result, today=today, width=width, show_all=show_all, plan=plan):
-            console.print(line, no_wrap=True, overflow="ellipsis", highlight=False)
+            if plain:
+                console.file.write(_cut(line.plain, width) + "\n")
+            else:
+                console.print(line, no_wrap=True, overflow="ellipsis", highlight=False)
