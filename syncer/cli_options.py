@@ -62,7 +62,7 @@ def global_parameters() -> list[click.Parameter]:
 
 def wants_json_logs(argv: list[str]) -> bool:
     """Whether the command line asks for JSON logs, even where click could not parse it."""
-    pairs = zip(argv, [*argv[1:], ""], strict=True)
+    pairs = zip(argv, [*argv[1:], ""][: len(argv)], strict=True)
     return any(f"{a}={b}" == "--log-format=json" or a == "--log-format=json" for a, b in pairs)
 
 

@@ -112,3 +112,19 @@ def test_json_logs_hold_no_applicants_words_sheets(tmp_path: Path) -> None:
         run = run_like_cron(command, environment)
     assert run.returncode == ExitCode.OK, run.stderr
     _assert_clean_json_log(run)
+
+
+@pytest.mark.parametrize(
+    ("arguments", "json_logs"), [([], False), (["--log-format", "json"], True)]
+)
+def test_no_command_is_a_usage_error_without_traceback(
+    tmp_path: Path, arguments: list[str], json_logs: bool
+) -> None:
+    run = run_like_cron([str(SYNCER), *arguments], cron_environment(tmp_path))
+    assert run.returncode == ExitCode.USAGE
+    assert "Traceback" not in run.stderr
+    if json_logs:
+        (record,) = json_lines(run.stderr)
+        assert record["event"] == "error"
+    else:
+        assert "Usage: syncer" in run.stdout + run.stderr
