@@ -24,7 +24,7 @@ from rich.progress import Progress
 from syncer.config import TrackerConfig
 from syncer.exitcodes import ExitCode
 from syncer.journal import Journal
-from syncer.logs import json_logs, notice
+from syncer.logs import json_logs, notice, notice_text
 from syncer.output import json_document, json_document_pieces, summary_counts, summary_line
 from syncer.report import print_report, tracker_title
 from syncer.results import TrackerResult
@@ -145,13 +145,16 @@ def stop_on_signals(journal: Journal | None, *, dry_run: bool) -> Iterator[None]
 
     def stop(signum: int, _frame: FrameType | None) -> None:
         name = signal.Signals(signum).name
-        notice(
+        line = notice_text(
             stopped_message(name, journal, dry_run=dry_run),
             event="stopped",
             level=logging.WARNING,
             signal=name,
             written=bool(journal and journal.landed),
         )
+        # os.write, not sys.stderr: the signal may have come in the middle of a print.
+        show_cursor = "\r\x1b[?25h\n" if sys.stderr.isatty() else ""  # a progress bar hid it
+        os.write(2, (show_cursor + line + "\n").encode("utf-8", "replace"))
         os._exit(_EXIT_BY_SIGNAL[signal.Signals(signum)])
 
     previous = {number: signal.signal(number, stop) for number in (signal.SIGINT, signal.SIGTERM)}

@@ -56,19 +56,21 @@ def json_logs() -> bool:
     return _settings["format"] == "json"
 
 
-def notice(message: str, *, event: str, level: int = logging.INFO, **fields: Any) -> None:
-    """A line of the run's outcome on stderr, shown at any verbosity: the plain text, or with
-    --log-format json one JSON object (``event`` and ``fields`` as keys). Never a cell's text."""
+def notice_text(message: str, *, event: str, level: int = logging.INFO, **fields: Any) -> str:
+    """The line ``notice`` writes, without its newline."""
     if json_logs():
         record = logging.LogRecord("syncer.run", level, __file__, 0, message, None, None)
         record.fields = {"event": event, **fields}
-        line = JsonFormatter().format(record)
-    elif sys.stderr.isatty():  # wrapped on words at the terminal's width
+        return JsonFormatter().format(record)
+    if sys.stderr.isatty():  # wrapped on words at the terminal's width
         width = shutil.get_terminal_size().columns
-        line = "\n".join(
-            textwrap.wrap(message, width, subsequent_indent="  ", break_on_hyphens=False)
-        )
-    else:
-        line = message
-    sys.stderr.write(line + "\n")
+        lines = textwrap.wrap(message, width, subsequent_indent="  ", break_on_hyphens=False)
+        return "\n".join(lines)
+    return message
+
+
+def notice(message: str, *, event: str, level: int = logging.INFO, **fields: Any) -> None:
+    """A line of the run's outcome on stderr, shown at any verbosity: the plain text, or with
+    --log-format json one JSON object (``event`` and ``fields`` as keys). Never a cell's text."""
+    sys.stderr.write(notice_text(message, event=event, level=level, **fields) + "\n")
     sys.stderr.flush()
