@@ -127,7 +127,7 @@ def stopped_message(signal_name: str, journal: Journal | None, *, dry_run: bool)
         parts.append(f"a write to {', '.join(sorted(journal.writing))} was under way")
     return (
         f"syncer: stopped by {signal_name}: {'; '.join(parts)} "
-        f"(run {journal.run_id}; `syncer undo {journal.run_id}` puts it back)"
+        f"(run {journal.run_id}; `syncer undo {journal.run_id}` puts back what it wrote)"
     )
 
 

@@ -24,7 +24,7 @@ from tests.shipped import SYNCER, cron_environment, run_like_cron, write_tracker
 TODAY = "2026-11-26"
 
 
-def _wait_for(condition: object, seconds: float = 60.0) -> None:
+def _wait_for(condition: object, seconds: float = 120.0) -> None:
     deadline = time.monotonic() + seconds
     while not condition():  # type: ignore[operator]
         assert time.monotonic() < deadline, "timed out"
