@@ -226,9 +226,8 @@ def _sync_tracker(
         return result, plan
     except SyncerError as exc:
         result.failed = exc.message if isinstance(exc, TrackerError) else str(exc)
-        log.info(
-            "tracker failed: %s", config.source
-        )  # the reason may quote a cell; the CLI reports it
+        # The source only: the reason may quote a cell. The CLI reports the reason once.
+        log.info("tracker failed: %s", config.source)
         return result, None
 
 
