@@ -46,6 +46,9 @@ NOT_RUN: dict[str, str] = {
         "needs /etc/syncer/env: tests/test_cron.py runs the wrapper with an env file of its own"
     ),
     r"tail -n 3 /var/log/syncer/syncer\.log": "reads last night's system log",
+    r"kubectl .*": (
+        "needs a Kubernetes cluster: the CronJob's command is run per index by the example's test"
+    ),
     r"(SYNCER_\w+|GOOGLE_APPLICATION_CREDENTIALS)=/\S+": (
         "a line of the env file (/etc/syncer/env), not a command"
     ),
@@ -56,6 +59,8 @@ FIXTURES = {
     "me.toml": '[defaults]\ntimezone = "Europe/London"\n',
     "tracker.csv": EXAMPLE_TRACKER.read_text(encoding="utf-8"),
 }
+#: Files the docs assume in the home folder (the key file Google Cloud's console downloads).
+HOME_FIXTURES = {"Downloads/job-hunt-0123456789ab.json": '{"type": "service_account"}\n'}
 
 
 def documents() -> list[Path]:
@@ -153,6 +158,9 @@ def test_every_command_in_the_doc_runs(tmp_path: Path, document: Path) -> None:
     folder.mkdir()
     for name, text in FIXTURES.items():
         (folder / name).write_text(text, encoding="utf-8")
+    for name, text in HOME_FIXTURES.items():
+        (tmp_path / "home" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "home" / name).write_text(text, encoding="utf-8")
     bin_dir = folder / ".venv" / "bin"  # the quick start's virtualenv
     bin_dir.mkdir(parents=True)
     (bin_dir / "syncer").symlink_to(SYNCER)
