@@ -4,8 +4,10 @@
 # Settings come from the environment, or from an env file of KEY=value lines:
 # $SYNCER_ENV_FILE if set (it must exist then), else /etc/syncer/env when present.
 #   SYNCER_CONFIG      the coach config naming the trackers (required)
-#   SYNCER_LOG_FILE    where syncer's JSON log lines are appended
+#   SYNCER_LOG_FILE    where syncer's JSON log lines are appended, one object a line
 #                      (default: /var/log/syncer/syncer.log)
+#   SYNCER_REPORT_FILE the last run's report for people, replaced each run
+#                      (default: last-report.txt beside the log file)
 #   SYNCER_DIGEST_DIR  when set, the digest (HTML, CSV, .ics) is written there
 #   SYNCER_BIN_DIR     folder holding the `syncer` executable, e.g. a virtualenv's bin/
 # Extra arguments are passed on to `syncer sync` (e.g. --today 2024-05-08 or --dry-run).
@@ -44,6 +46,7 @@ fi
 
 log_file="${SYNCER_LOG_FILE:-/var/log/syncer/syncer.log}"
 mkdir -p "$(dirname "$log_file")"
+report_file="${SYNCER_REPORT_FILE:-$(dirname "$log_file")/last-report.txt}"
 
 arguments=(sync --config "$SYNCER_CONFIG" --log-format json)
 if [[ -n "${SYNCER_DIGEST_DIR:-}" ]]; then
@@ -52,7 +55,8 @@ fi
 arguments+=("$@")
 
 status=0
-syncer "${arguments[@]}" >>"$log_file" 2>&1 || status=$?
+# stdout is the report people read; stderr the JSON log lines (nothing else goes there).
+syncer "${arguments[@]}" </dev/null >"$report_file" 2>>"$log_file" || status=$?
 
 case "$status" in
     0) outcome="ok"; message="all trackers synced" ;;
@@ -63,10 +67,12 @@ case "$status" in
     *) outcome="error"; message="syncer stopped with unexpected status $status" ;;
 esac
 
-# One JSON line like syncer's own, so the log stays machine-readable.
-printf '{"ts": "%s", "logger": "syncer-nightly", "level": "%s", "event": "run finished", "outcome": "%s", "exit_code": %d, "message": "%s"}\n' \
-    "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$([[ $status -eq 0 ]] && echo info || echo error)" \
-    "$outcome" "$status" "$message" >>"$log_file"
+# One JSON line like syncer's own, so the log stays machine-readable (the path JSON-escaped).
+report_json="${report_file//\\/\\\\}"
+report_json="${report_json//\"/\\\"}"
+printf '{"time": "%s", "level": "%s", "logger": "syncer-nightly", "message": "%s", "event": "run finished", "outcome": "%s", "exit_code": %d, "report": "%s"}\n' \
+    "$(date -u +%Y-%m-%dT%H:%M:%S+00:00)" "$([[ $status -eq 0 ]] && echo info || echo error)" \
+    "$message" "$outcome" "$status" "$report_json" >>"$log_file"
 if [[ "$status" -ne 0 ]]; then
     # Only failures print: cron mails any output, so a quiet success sends no mail.
     echo "$program: $message (exit $status; log: $log_file)" >&2

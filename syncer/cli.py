@@ -8,19 +8,25 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, TypeVar
 
 import click
-from rich.console import Console
-from rich.progress import Progress
 
 from syncer import __version__
 from syncer.backends.base import Backend
+from syncer.cli_options import (
+    SyncerGroup,
+    UsageProblem,
+    config_option,
+    planning_options,
+    report_option,
+    wants_json_logs,
+)
+from syncer.cli_run import run_sync
 from syncer.config import (
     Config,
     TrackerConfig,
@@ -33,70 +39,14 @@ from syncer.exitcodes import ExitCode
 from syncer.journal import Journal, journal_dir, list_runs, undo
 from syncer.lock import RunLock, state_dir
 from syncer.logs import configure as configure_logging
-from syncer.output import (
-    json_document,
-    json_document_pieces,
-    print_actions,
-    print_changes,
-    summary_line,
-)
+from syncer.logs import notice
 from syncer.results import TrackerResult
-from syncer.sync import BackendOpener, RunOptions, open_backend, sync_each
-
-F = TypeVar("F", bound=Callable[..., Any])
+from syncer.sync import RunOptions, open_backend
 
 
-class UsageProblem(click.ClickException):
-    exit_code = ExitCode.USAGE
-
-
-def _parse_today(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date in YYYY-MM-DD form") from None
-
-
-def config_option(help_text: str) -> Callable[[F], F]:
-    """--config FILE (a TOML config), with what it means for this command."""
-    return click.option(
-        "--config",
-        "config_path",
-        type=click.Path(dir_okay=False, path_type=Path),
-        help=help_text,
-    )
-
-
-def planning_options(command: F) -> F:
-    """--today, --dry-run and --json: on every command that plans."""
-    command = click.option(
-        "--json", "as_json", is_flag=True, help="Print one JSON document on stdout."
-    )(command)
-    command = click.option(
-        "--dry-run", is_flag=True, help="Read and plan, write nothing; show the planned changes."
-    )(command)
-    command = click.option(
-        "--today",
-        callback=_parse_today,
-        metavar="YYYY-MM-DD",
-        help="Plan as if today were this date (default: today in the tracker's time zone).",
-    )(command)
-    return command
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=SyncerGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="syncer")
-@click.option("-v", "--verbose", count=True, help="More log lines on stderr (-vv: debug).")
-@click.option(
-    "--log-format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Log lines on stderr as text or as JSON (one object a line, for cron).",
-)
-def cli(verbose: int, log_format: str) -> None:
+def cli() -> None:
     """Plan the next follow-up for every application in your tracker.
 
     \b
@@ -105,7 +55,6 @@ def cli(verbose: int, log_format: str) -> None:
       syncer init tracker.xlsx            # a new, empty tracker to fill in
       syncer sync tracker.xlsx            # plan and write the status columns
     """
-    configure_logging(verbose, log_format)
 
 
 def _configs(sources: tuple[str, ...], config_path: Path | None) -> Config:
@@ -130,7 +79,7 @@ def _configs(sources: tuple[str, ...], config_path: Path | None) -> Config:
                 {"source": source},
                 config.defaults,
                 base,
-                "command line",
+                str(config.path) if config.path else "command line",
                 f"SOURCE {i + 1}",
                 config.configured_quotas,
             )
@@ -141,55 +90,11 @@ def _configs(sources: tuple[str, ...], config_path: Path | None) -> Config:
     return replace(config, trackers=trackers)
 
 
-def run_sync(
-    trackers: tuple[TrackerConfig, ...],
-    options: RunOptions,
-    *,
-    as_json: bool,
-    concurrency: int = 4,
-    opener: BackendOpener = open_backend,
-) -> list[TrackerResult]:
-    """Sync the trackers, then report: a table per tracker, or one JSON document."""
-    err = Console(stderr=True, soft_wrap=False)
-    out = Console(soft_wrap=False)
-    with progress_display(err, len(trackers)) as on_done:
-        outcomes = sync_each(
-            trackers,
-            options,
-            concurrency=concurrency,
-            opener=opener,
-            on_done=on_done,
-            keep_plans=options.dry_run and not as_json,  # only the dry-run tables show plans
-        )
-    results = [result for result, _ in outcomes]
-    if as_json:
-        if out.is_terminal:
-            click.echo(json_document(results, dry_run=options.dry_run))
-        else:  # one line, written in pieces: a 100,000-row document is never whole in memory
-            for piece in json_document_pieces(results, dry_run=options.dry_run):
-                click.echo(piece, nl=False)
-            click.echo()
-    else:
-        for result, plan in outcomes:
-            if options.dry_run:
-                print_changes(out, result, plan)
-            else:
-                print_actions(out, result)
-    err.print(summary_line(results), highlight=False, soft_wrap=True)
-    for result in results:
-        if result.failed:
-            err.print(
-                f"failed: {result.client or result.source}: {result.failed}",
-                highlight=False,
-                soft_wrap=True,
-            )
-    return results
-
-
 @cli.command()
 @click.argument("sources", nargs=-1, metavar="SOURCE...")
 @config_option("A TOML config: its trackers, or defaults for the SOURCEs given.")
 @planning_options
+@report_option
 @click.option("--force", is_flag=True, help="Write even when a safety guard holds the plan back.")
 @click.option(
     "--digest",
@@ -208,6 +113,7 @@ def sync(
     today: date | None,
     dry_run: bool,
     as_json: bool,
+    show_all: bool,
     force: bool,
     digest_dir: Path | None,
     shard: str | None,
@@ -233,20 +139,16 @@ def sync(
             raise UsageProblem(str(exc)) from exc
         config = replace(config, trackers=chosen)
     options = RunOptions(today=today, dry_run=dry_run, force=force)
-    if dry_run:
+    with _run_lock(config) if not dry_run else nullcontext():
+        journal = None if dry_run else Journal(journal_dir(config.state_dir), argv=sys.argv[1:])
         results = run_sync(
-            config.trackers, options, as_json=as_json, concurrency=config.concurrency
+            config.trackers,
+            options,
+            as_json=as_json,
+            show_all=show_all,
+            concurrency=config.concurrency,
+            journal=journal,
         )
-    else:
-        with _run_lock(config):
-            journal = Journal(journal_dir(config.state_dir), argv=sys.argv[1:])
-            results = run_sync(
-                config.trackers,
-                options,
-                as_json=as_json,
-                concurrency=config.concurrency,
-                opener=journal.opener(open_backend),
-            )
     digest_dir = digest_dir or config.digest_dir
     if digest_dir is not None:
         from syncer.digest import write_digest
@@ -257,13 +159,13 @@ def sync(
             today=today or date.today(),
             generated_at=datetime.now().astimezone(),
         )
-        click.echo(f"digest: {files.html}", err=True)
+        notice(f"digest: {files.html}", event="digest written", path=str(files.html))
     failed = any(result.failed for result in results)
     if config.dashboard is not None and not dry_run:
         if sources or shard is not None:
-            click.echo(
+            notice(
                 "dashboard: not updated: only a run over the config's whole roster updates it",
-                err=True,
+                event="dashboard skipped",
             )
         elif not _update_dashboard(config, results, today or date.today()):
             failed = True
@@ -277,12 +179,12 @@ def _update_dashboard(config: Config, results: list[TrackerResult], today: date)
     try:
         report = write_dashboard(results, dashboard_tracker(config), today=today)
     except SyncerError as exc:
-        click.echo(f"dashboard failed: {exc}", err=True)
+        notice(f"dashboard failed: {exc}", event="dashboard failed", level=logging.ERROR)
         return False
-    click.echo(
+    notice(
         f"dashboard: {report.url} ({report.actions} due action(s), "
         f"{report.failures} failed tracker(s))",
-        err=True,
+        event="dashboard written",
     )
     return True
 
@@ -404,19 +306,19 @@ def demo(folder: Path, today: date | None, dry_run: bool, as_json: bool) -> None
 
     run_day = today or date.today()
     files = write_demo_tracker(folder, run_day)
-    click.echo(
+    notice(
         f"demo: wrote the sample tracker {files.tracker}; syncing it as of {run_day.isoformat()}",
-        err=True,
+        event="demo written",
     )
     trackers = (TrackerConfig(source=str(files.tracker), name="demo"),)
     options = RunOptions(today=run_day, dry_run=dry_run, now=datetime.now())
     results = run_sync(trackers, options, as_json=as_json)
     if not dry_run and not any(r.failed for r in results):
-        click.echo(
+        notice(
             f"demo: {files.tracker} now has syncer's columns and drafts (open it to see them); "
             f"beside it, {files.state.name} is what syncer remembers about its cells and "
             f"{files.backup.name} the tracker as it was before the sync",
-            err=True,
+            event="demo synced",
         )
     sys.exit(ExitCode.TRACKER_FAILED if any(r.failed for r in results) else ExitCode.OK)
 
@@ -428,7 +330,7 @@ def _run_lock(config: Config) -> Iterator[None]:
         with RunLock(state_dir(config.state_dir) / "run.lock"):
             yield
     except LockHeldError as exc:
-        click.echo(f"syncer: {exc}", err=True)
+        notice(f"syncer: {exc}", event="locked", level=logging.WARNING)
         sys.exit(ExitCode.LOCKED)
 
 
@@ -485,7 +387,7 @@ def undo_command(run_id: str, config_path: Path | None) -> None:
     for conflict in report.conflicts:
         click.echo(f"conflict: {conflict}")
     for source, why in report.failed.items():
-        click.echo(f"failed: {source}: {why}", err=True)
+        notice(f"failed: {source}: {why}", event="tracker failed", level=logging.ERROR)
     sys.exit(ExitCode.OK if not report.failed else ExitCode.TRACKER_FAILED)
 
 
@@ -498,7 +400,7 @@ def _load_optional(config_path: Path | None) -> Config:
         raise UsageProblem(str(exc)) from exc
 
 
-@cli.group()
+@cli.group(cls=SyncerGroup)
 def emulator() -> None:
     """The local emulator of the Google APIs syncer uses (Sheets, Drive, Docs, OAuth)."""
 
@@ -547,7 +449,7 @@ def emulator_serve(
             rows = list(csv.reader(handle))
         key = sheets.create_spreadsheet(path.stem, {"Applications": rows})
         click.echo(f"loaded {path} as https://docs.google.com/spreadsheets/d/{key}/edit")
-    click.echo(f"serving on {server.base_url}", err=True)
+    notice(f"serving on {server.base_url}", event="emulator serving", url=server.base_url)
     click.echo(server.base_url)
     try:
         server.serve_forever()
@@ -557,26 +459,21 @@ def emulator_serve(
         server.server_close()
 
 
-@contextmanager
-def progress_display(console: Console, total: int) -> Iterator[Callable[[TrackerResult], None]]:
-    """A progress bar on a terminal; one plain log line per tracker otherwise (cron)."""
-    if console.is_terminal and total > 1:
-        with Progress(console=console, transient=True) as progress:
-            task = progress.add_task("syncing", total=total)
-            yield lambda result: progress.advance(task)
-        return
-
-    def log_line(result: TrackerResult) -> None:
-        logging.getLogger("syncer.run").info(
-            "%s %s: %d cell(s) written, %d row(s)",
-            result.status,
-            result.client or result.source,
-            result.cells_written,
-            len(result.rows),
-        )
-
-    yield log_line
-
-
 def main() -> None:
-    cli(prog_name="syncer")
+    """The ``syncer`` command. With --log-format json an error is a JSON line too."""
+    try:
+        cli.main(prog_name="syncer", standalone_mode=False)
+    except click.exceptions.Abort:
+        notice("syncer: aborted", event="aborted", level=logging.WARNING)
+        sys.exit(ExitCode.INTERRUPTED)
+    except click.ClickException as exc:
+        if wants_json_logs(sys.argv[1:]):
+            configure_logging(0, "json")  # the error may have come before --log-format was read
+            notice(f"syncer: {exc.format_message()}", event="error", level=logging.ERROR)
+        else:
+            exc.show()
+        sys.exit(exc.exit_code)
+    except OSError as exc:  # a folder or file the run itself needs (state, digest): no traceback
+        where = f": {exc.filename}" if exc.filename else ""
+        notice(f"syncer: {exc.strerror or exc}{where}", event="error", level=logging.ERROR)
+        sys.exit(ExitCode.TRACKER_FAILED)

@@ -5,7 +5,9 @@ A bad config fails with one message naming the file and the key (exit 2).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import difflib
+import json
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -119,25 +121,62 @@ class Config:
 _MERGED = ("policy", "columns", "stages")
 
 
-def _key_path(error: jsonschema.ValidationError) -> str:
-    parts = [str(p) for p in error.absolute_path]
-    # An unknown key is reported on its parent object: name the key itself.
-    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-        allowed = error.schema.get("properties", {})
-        extra = [k for k in error.instance if k not in allowed]
-        if extra:
-            parts.append(str(extra[0]))
-    return ".".join(parts) or "(top level)"
+def tracker_place(index: int, entry: Mapping[str, Any]) -> str:
+    """A tracker as the person wrote it: ``[[trackers]] #3 "Jo Park"`` (numbered from 1)."""
+    name = entry.get("name") if isinstance(entry, Mapping) else None
+    return f"[[trackers]] #{index + 1}" + (f" {json.dumps(name)}" if isinstance(name, str) else "")
+
+
+def config_place(data: Mapping[str, Any], parts: Sequence[str | int]) -> str:
+    """Where a key is in the file, as TOML shows it: ``[defaults.policy] follow_up_days``,
+    ``[[trackers]] #3 "Jo Park": policy.feedback_wait_days``, ``[run] concurrency``."""
+    if not parts:
+        return "(top level)"
+    head, *rest = parts
+    trackers = data.get("trackers")
+    index = rest[0] if rest else None
+    if head == "trackers" and isinstance(index, int) and isinstance(trackers, list):
+        key = rest[1:]
+        place = tracker_place(index, trackers[index] if index < len(trackers) else {})
+        return f"{place}: {'.'.join(map(str, key))}" if key else place
+    tables = [str(head)]
+    node: Any = data.get(str(head))
+    while len(rest) > 1 and isinstance(node, Mapping) and isinstance(node.get(str(rest[0])), dict):
+        node = node[str(rest[0])]
+        tables.append(str(rest.pop(0)))
+    if not isinstance(data.get(str(head)), Mapping):
+        return str(head)  # a top-level key
+    return f"[{'.'.join(tables)}] {'.'.join(map(str, rest))}".rstrip()
+
+
+def _key_place(where: str, key: str) -> str:
+    """``[defaults] timezone``; ``[[trackers]] #2 "Jo Park": timezone``."""
+    return (
+        f"{where}: {key}"
+        if where.startswith("[[") or not where.startswith("[")
+        else f"{where} {key}"
+    )
+
+
+def _did_you_mean(key: str, allowed: Iterable[str]) -> str:
+    close = difflib.get_close_matches(key, list(allowed), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 def validate(data: Mapping[str, Any], origin: str) -> None:
     validator = jsonschema.Draft202012Validator(schema("config"))
     error = best_match(validator.iter_errors(data))
-    if error is not None:
-        message = error.message
-        if error.validator == "additionalProperties":
-            message = "unknown key"
-        raise ConfigError(f"{origin}: key {_key_path(error)}: {message}")
+    if error is None:
+        return
+    parts: list[str | int] = list(error.absolute_path)
+    message = error.message
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        allowed = error.schema.get("properties", {})
+        extra = [key for key in error.instance if key not in allowed]
+        if extra:  # an unknown key is reported on its parent object: name the key itself
+            parts.append(extra[0])
+            message = "unknown key" + _did_you_mean(extra[0], allowed)
+    raise ConfigError(f"{origin}: {config_place(data, parts)}: {message}")
 
 
 def _resolve_path(value: str | None, base: Path) -> Path | None:
@@ -180,18 +219,21 @@ def tracker_config(
         merged["holidays"] = entry.get("holidays", defaults.get("holidays"))
     timezone = merged.get("timezone")
     if timezone and not valid_zone(timezone):
-        raise ConfigError(f"{origin}: key {where}.timezone: unknown time zone {timezone!r}")
+        place = _key_place(where if "timezone" in entry else "[defaults]", "timezone")
+        raise ConfigError(f"{origin}: {place}: unknown time zone {timezone!r}")
     holidays = merged.get("holidays") or {}
     if holidays:
         problem = validate_holiday_region(holidays["country"], holidays.get("subdivision"))
         if problem:
-            raise ConfigError(f"{origin}: key {where}.holidays: {problem}")
+            place = _key_place(where if "holidays" in entry else "[defaults]", "holidays")
+            raise ConfigError(f"{origin}: {place}: {problem}")
     drafts_doc = merged.get("drafts_doc")
     if drafts_doc is not None:
         drafts_doc = document_key(drafts_doc)
         if drafts_doc is None:
+            place = _key_place(where if "drafts_doc" in entry else "[defaults]", "drafts_doc")
             raise ConfigError(
-                f"{origin}: key {where}.drafts_doc: {merged['drafts_doc']!r} is not a Google Docs "
+                f"{origin}: {place}: {merged['drafts_doc']!r} is not a Google Docs "
                 "URL (https://docs.google.com/document/d/ID/edit) or id"
             )
     return TrackerConfig(
@@ -233,7 +275,7 @@ def _check_spreadsheet(value: str, origin: str, where: str) -> None:
         spreadsheet_key(value)
     except ConfigError:
         raise ConfigError(
-            f"{origin}: key {where}: {value!r} is not a Google Sheets URL or key"
+            f"{origin}: {where}: {value!r} is not a Google Sheets URL or key"
         ) from None
 
 
@@ -242,13 +284,13 @@ def parse_config(data: Mapping[str, Any], origin: str, base: Path) -> Config:
     defaults = data.get("defaults", {})
     quotas = Quotas(**data["quotas"]) if "quotas" in data else None
     trackers = tuple(
-        tracker_config(entry, defaults, base, origin, f"trackers.{i}", quotas)
+        tracker_config(entry, defaults, base, origin, tracker_place(i, entry), quotas)
         for i, entry in enumerate(data.get("trackers", []))
     )
     run = data.get("run", {})
     dashboard = run.get("dashboard")
     if dashboard is not None:
-        _check_spreadsheet(dashboard, origin, "run.dashboard")
+        _check_spreadsheet(dashboard, origin, "[run] dashboard")
     return Config(
         trackers=trackers,
         concurrency=run.get("concurrency", 4),

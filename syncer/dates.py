@@ -111,6 +111,27 @@ def _split_date_time(text: str) -> tuple[str, str]:
 
 
 def _text_date(text: str, order: DateOrder) -> date:
+    try:
+        return _text_date_in(text, order)
+    except BadDate as problem:
+        fits = [other for other in DateOrder if other is not order and _reads_as(text, other)]
+        if len(fits) == 1:
+            raise BadDate(
+                f"{problem}; if your dates are written like this, set "
+                f'date_order = "{fits[0].value}" in the config'
+            ) from None
+        raise
+
+
+def _reads_as(text: str, order: DateOrder) -> bool:
+    try:
+        _text_date_in(text, order)
+    except BadDate:
+        return False
+    return True
+
+
+def _text_date_in(text: str, order: DateOrder) -> date:
     iso = _ISO.fullmatch(text)
     if iso:
         year, month, day = int(iso[1]), int(iso[2]), int(iso[3])

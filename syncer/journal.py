@@ -88,6 +88,9 @@ class Journal:
         self.argv = shlex.join(argv)[:_ARGV_LIMIT]
         self._writing = threading.Lock()
         self._opened = False
+        #: Trackers whose write landed (the backend's write returned), and those being written.
+        self.landed: list[str] = []
+        self.writing: set[str] = set()
 
     def record(self, source: str, updates: Sequence[CellUpdate]) -> None:
         """Append (and fsync) one line per update. Call it before the updates are applied."""
@@ -95,6 +98,12 @@ class Journal:
             return
         quoted_source = _quote(source) if type(source) is str else None
         self._write(_cell_line(source, quoted_source, update) for update in updates)
+
+    def record_landed(self, source: str, cells: int) -> None:
+        """Note that a tracker's recorded write went through (the file replaced, the batchUpdate
+        answered): ``syncer history`` counts only these."""
+        if cells:
+            self._append([{"type": "landed", "source": source, "cells": cells}])
 
     def record_failure(self, source: str, message: str) -> None:
         """Note that a tracker's recorded write did not go through (or may have gone halfway)."""
@@ -114,6 +123,7 @@ class Journal:
                     "run_id": self.run_id,
                     "started_at": self.started_at,
                     "argv": self.argv,
+                    "marks_landed": True,
                 }
                 lines = itertools.chain([_json_line(header)], lines)
             _make_private_folder(self.folder)
@@ -222,12 +232,17 @@ class JournaledBackend(Backend):
         self, updates: Sequence[CellUpdate], new_columns: Sequence[str], state: SyncState
     ) -> None:
         self.journal.record(self.source, updates)
+        self.journal.writing.add(self.source)
         try:
             self.inner.write(updates, new_columns, state)
         except TrackerError as error:
             if updates:
                 self.journal.record_failure(self.source, error.message)
             raise
+        finally:
+            self.journal.writing.discard(self.source)
+        self.journal.landed.append(self.source)
+        self.journal.record_landed(self.source, len(updates))
 
 
 # -- reading journals back -------------------------------------------------------------------
@@ -240,8 +255,8 @@ class RunSummary:
     run_id: str
     started_at: str
     argv: str
-    trackers: tuple[str, ...]
-    cells: int
+    trackers: tuple[str, ...]  # the trackers whose write landed
+    cells: int  # the cells of those writes
     failed: tuple[str, ...] = ()
 
 
@@ -264,6 +279,7 @@ def read_run(run_id: str, folder: Path | None = None) -> JournaledRun:
     entries: list[JournalEntry] = []
     trackers: dict[str, None] = {}
     failed: dict[str, None] = {}
+    landed: dict[str, None] = {}
     for line in text.split("\n"):  # not splitlines(): a cell may hold U+2028 and the like
         try:
             item = json.loads(line)
@@ -286,19 +302,25 @@ def read_run(run_id: str, folder: Path | None = None) -> JournaledRun:
             trackers.setdefault(entry.source)
         elif kind == "failed":
             failed.setdefault(str(item["source"]))
+        elif kind == "landed":
+            landed.setdefault(str(item["source"]))
+    if header.get("marks_landed"):
+        trackers = landed
+    else:  # a journal from before writes were marked: every tracker that did not fail
+        trackers = {source: None for source in trackers if source not in failed}
     summary = RunSummary(
         run_id=run_id,
         started_at=str(header.get("started_at", "")),
         argv=str(header.get("argv", "")),
         trackers=tuple(trackers),
-        cells=len(entries),
+        cells=sum(1 for entry in entries if entry.source in trackers),
         failed=tuple(failed),
     )
     return JournaledRun(summary, entries)
 
 
 def list_runs(folder: Path | None = None) -> list[RunSummary]:
-    """Every journaled run, newest first."""
+    """Every journaled run that wrote something (a write that landed), newest first."""
     where = folder if folder is not None else journal_dir()
     if not where.is_dir():
         return []
@@ -306,7 +328,8 @@ def list_runs(folder: Path | None = None) -> list[RunSummary]:
         (path.stem for path in where.glob("*.jsonl") if _RUN_ID.fullmatch(path.stem)),
         reverse=True,
     )
-    return [read_run(run_id, where).summary for run_id in run_ids]
+    summaries = (read_run(run_id, where).summary for run_id in run_ids)
+    return [summary for summary in summaries if summary.trackers]
 
 
 # -- undo ------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""What the CLI shows: a JSON document for machines, tables and a summary for people."""
+"""What the CLI shows: a JSON document for machines, and the one-line summary."""
 
 from __future__ import annotations
 
@@ -7,24 +7,12 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from rich.console import Console
-from rich.table import Table
-
-from syncer.backends.base import canonical_text
 from syncer.gcpause import collector_paused
 from syncer.model import Urgency
-from syncer.plan import TrackerPlan
+from syncer.report import planned_phrase
 from syncer.results import TrackerResult
 
 _ROWS_PER_PIECE = 5_000
-
-URGENCY_STYLE = {
-    Urgency.OVERDUE: "bold red",
-    Urgency.TODAY: "bold yellow",
-    Urgency.UPCOMING: "green",
-    Urgency.DONE: "dim",
-    Urgency.INVALID: "magenta",
-}
 
 
 def summary_counts(results: Sequence[TrackerResult]) -> dict[str, int]:
@@ -33,6 +21,7 @@ def summary_counts(results: Sequence[TrackerResult]) -> dict[str, int]:
     return {
         "trackers": len(results),
         "synced": status["synced"],
+        "would_change": status["would_change"],
         "unchanged": status["unchanged"],
         "failed": status["failed"],
         "conflicts": sum(len(result.conflicts) for result in results),
@@ -40,6 +29,10 @@ def summary_counts(results: Sequence[TrackerResult]) -> dict[str, int]:
         "overdue": urgency[Urgency.OVERDUE],
         "today": urgency[Urgency.TODAY],
         "upcoming": urgency[Urgency.UPCOMING],
+        "cells_written": sum(result.cells_written for result in results),
+        "cells_planned": sum(result.cells_planned for result in results),
+        "rows_planned": sum(result.rows_planned for result in results),
+        "columns_planned": sum(result.columns_planned for result in results),
     }
 
 
@@ -93,68 +86,26 @@ def _dumps(value: object) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def summary_line(results: Sequence[TrackerResult]) -> str:
-    counts = summary_counts(results)
+def summary_counts_line(counts: dict[str, int], *, dry_run: bool) -> str:
+    """The one-line summary; with --dry-run it says what would be written."""
+    if dry_run:
+        what = planned_phrase(
+            counts["cells_planned"], counts["rows_planned"], counts["columns_planned"]
+        )
+        done = (
+            f"dry run, nothing written: {what}; {counts['trackers']} tracker(s): "
+            f"{counts['would_change']} would change, "
+        )
+    else:
+        done = f"{counts['trackers']} tracker(s): {counts['synced']} synced, "
     return (
-        f"{counts['trackers']} tracker(s): {counts['synced']} synced, "
-        f"{counts['unchanged']} unchanged, {counts['failed']} failed; "
+        f"{done}{counts['unchanged']} unchanged, {counts['failed']} failed; "
         f"{counts['overdue']} overdue, {counts['today']} due today, "
         f"{counts['upcoming']} upcoming, {counts['invalid_rows']} invalid row(s), "
         f"{counts['conflicts']} conflict(s)"
     )
 
 
-def print_actions(console: Console, result: TrackerResult) -> None:
-    """The rows that need attention, most urgent first."""
-    order = [Urgency.OVERDUE, Urgency.TODAY, Urgency.UPCOMING, Urgency.INVALID]
-    rows = [row for row in result.rows if row.decision.urgency in order]
-    rows.sort(
-        key=lambda row: (order.index(row.decision.urgency), row.decision.due_on or 0, row.row)
-    )
-    title = result.client or result.source
-    if result.failed:
-        console.print(f"[bold red]FAILED[/] {title}: {result.failed}", soft_wrap=True)
-        return
-    table = Table(title=title, title_justify="left", show_lines=False)
-    for column in ("Row", "Company", "Position", "Next action", "Due", "Urgency", "Why"):
-        table.add_column(column, overflow="fold")
-    for row in rows:
-        decision = row.decision
-        urgency = decision.urgency
-        table.add_row(
-            str(row.row),
-            row.company,
-            row.position,
-            decision.action.label if decision.action else "",
-            decision.due_on.isoformat() if decision.due_on else "",
-            f"[{URGENCY_STYLE[urgency]}]{urgency.value}[/]",
-            decision.why,
-        )
-    console.print(table)
-    for line in result.conflicts:
-        console.print(f"[yellow]conflict[/] {line}", soft_wrap=True)
-
-
-def print_changes(console: Console, result: TrackerResult, plan: TrackerPlan | None) -> None:
-    """--dry-run: every owned cell the run would change."""
-    title = result.client or result.source
-    if result.failed or plan is None:
-        console.print(f"[bold red]FAILED[/] {title}: {result.failed}", soft_wrap=True)
-        return
-    if plan.new_columns:
-        console.print(f"{title}: would add columns {', '.join(plan.new_columns)}", soft_wrap=True)
-    if not plan.updates:
-        console.print(f"{title}: nothing to change", soft_wrap=True)
-        return
-    table = Table(title=f"{title}: {len(plan.updates)} planned change(s)", title_justify="left")
-    for column in ("Row", "Column", "Now", "Would become"):
-        table.add_column(column, overflow="fold", max_width=60)
-    for update in plan.updates:
-        after = canonical_text(update.value)
-        table.add_row(str(update.row), update.column, _short(update.expected), _short(after))
-    console.print(table)
-
-
-def _short(text: str, limit: int = 80) -> str:
-    text = text.replace("\n", " ⏎ ")
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def summary_line(results: Sequence[TrackerResult]) -> str:
+    dry_run = any(result.dry_run for result in results)
+    return summary_counts_line(summary_counts(results), dry_run=dry_run)

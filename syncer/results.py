@@ -36,11 +36,19 @@ class TrackerResult:
     cells_written: int = 0
     failed: str | None = None
     dry_run: bool = False
+    #: What the plan would change (the same with or without --dry-run): owned cells, the rows
+    #: they are in, and columns to add.
+    cells_planned: int = 0
+    rows_planned: int = 0
+    columns_planned: int = 0
 
     @property
     def status(self) -> str:
+        """failed, synced or unchanged; with --dry-run "would_change" instead of "synced"."""
         if self.failed is not None:
             return "failed"
+        if self.dry_run:
+            return "would_change" if self.cells_planned or self.columns_planned else "unchanged"
         return "synced" if self.cells_written else "unchanged"
 
     def as_json(self) -> dict[str, Any]:
@@ -56,5 +64,8 @@ class TrackerResult:
             "errors": self.errors,
             "conflicts": self.conflicts,
             "cells_written": self.cells_written,
+            "cells_planned": self.cells_planned,
+            "rows_planned": self.rows_planned,
+            "columns_planned": self.columns_planned,
             "failed": self.failed,
         }

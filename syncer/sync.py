@@ -170,9 +170,18 @@ def _sync_tracker(
         if formulas:  # cells the plan would write hold a person's formula: plan again
             data.formulas |= formulas
             plan = planner.plan(data)
+        log.debug(
+            "planned %s: %d data row(s), %d cell(s) to write in %d row(s)",
+            config.source,
+            plan.state.data_rows or 0,
+            len(plan.updates),
+            plan.changed_rows,
+        )
         result.rows = plan.rows
         result.errors = plan.errors
         result.conflicts = plan.conflicts
+        result.cells_planned, result.rows_planned = len(plan.updates), plan.changed_rows
+        result.columns_planned = len(plan.new_columns)
         link = getattr(backend, "row_link", None)
         if link is not None:
             result.rows = [replace(row, link=link(row.row)) for row in plan.rows]
@@ -212,11 +221,13 @@ def _sync_tracker(
         external = planner.in_doc or gmail is not None
         if updates or plan.new_columns or state != data.state or external or data.unsaved_meta:
             backend.write(updates, plan.new_columns, state)
+            log.debug("wrote %s: %d cell(s)", config.source, len(updates))
         result.cells_written = len(updates)
         return result, plan
     except SyncerError as exc:
         result.failed = exc.message if isinstance(exc, TrackerError) else str(exc)
-        log.warning("tracker failed: %s: %s", config.label, result.failed)
+        # The source only: the reason may quote a cell. The CLI reports the reason once.
+        log.info("tracker failed: %s", config.source)
         return result, None
 
 

@@ -79,9 +79,9 @@ def test_48_synced_exit_1_and_both_failures_named_everywhere(
     failure_lines = [line for line in result.stderr.splitlines() if line.startswith("failed: ")]
     assert len(failure_lines) == 2
     unshared, deleted = failure_lines
-    assert unshared.startswith(f"failed: {client_name(UNSHARED)}: ")
+    assert unshared.startswith(f"failed: {client_name(UNSHARED)} (")
     assert "HTTP 403" in unshared and "share the sheet" in unshared
-    assert deleted.startswith(f"failed: {client_name(DELETED)}: ")
+    assert deleted.startswith(f"failed: {client_name(DELETED)} (")
     assert "HTTP 404" in deleted
 
     # The JSON document agrees with the summary, tracker by tracker, in the config's order.

@@ -35,5 +35,5 @@ def test_something_else_is_a_config_error_naming_the_key() -> None:
             "coach.toml",
             Path("."),
         )
-    assert "coach.toml: key trackers.0.drafts_doc" in str(raised.value)
+    assert "coach.toml: [[trackers]] #1: drafts_doc: " in str(raised.value)
     assert "Google Docs URL" in str(raised.value)

@@ -122,12 +122,14 @@ def test_only_owned_columns_change_and_second_sync_writes_nothing(tmp_path: Path
 def test_dry_run_writes_nothing_and_shows_changes(tmp_path: Path) -> None:
     path, _ = build(tmp_path, 3)
     snapshot = path.read_bytes()
-    result = CliRunner().invoke(cli, ["sync", str(path), "--today", TODAY, "--dry-run"])
+    arguments = ["sync", str(path), "--today", TODAY, "--dry-run", "--all"]
+    result = CliRunner().invoke(cli, arguments)
     assert result.exit_code == 0, result.output
     assert path.read_bytes() == snapshot
     assert not path.with_name(path.name + ".syncer.json").exists()
-    assert "would add columns Next Action" in result.stdout
-    assert "planned change" in result.stdout
+    assert "would add 7 column(s) and write" in result.stdout
+    assert "Planned changes" in result.stdout
+    assert "row 2  Next Action: '' -> " in result.stdout
 
 
 def test_missing_file_fails_that_tracker_only(tmp_path: Path) -> None:
@@ -169,7 +171,7 @@ def test_config_aliases_and_bad_config(tmp_path: Path) -> None:
     config.write_text('[defaults.policy]\nfollow_up_days = 3\n[[trackers]]\nsource = "t.csv"\n')
     bad = CliRunner().invoke(cli, ["sync", "--config", str(config)])
     assert bad.exit_code == 2
-    assert "syncer.toml: key defaults.policy.follow_up_days: unknown key" in bad.output
+    assert "syncer.toml: [defaults.policy] follow_up_days: unknown key" in bad.output
 
 
 def test_usage_errors_exit_2(tmp_path: Path) -> None:

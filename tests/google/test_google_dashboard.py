@@ -325,4 +325,4 @@ def test_the_config_names_the_dashboard_as_a_sheets_url_or_key(tmp_path: Path) -
     path.write_text('[run]\ndashboard = "dashboard.xlsx"\n', encoding="utf-8")
     result = CliRunner().invoke(cli, ["sync", "--config", str(path)])
     assert result.exit_code == ExitCode.USAGE
-    assert "key run.dashboard: 'dashboard.xlsx' is not a Google Sheets URL or key" in result.stderr
+    assert "[run] dashboard: 'dashboard.xlsx' is not a Google Sheets URL or key" in result.stderr
