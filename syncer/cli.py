@@ -248,17 +248,23 @@ def sync(
                 opener=journal.opener(open_backend),
             )
     digest_dir = digest_dir or config.digest_dir
+    digest_failed = False
     if digest_dir is not None:
         from syncer.digest import write_digest
 
-        files = write_digest(
-            results,
-            digest_dir,
-            today=today or date.today(),
-            generated_at=datetime.now().astimezone(),
-        )
-        click.echo(f"digest: {files.html}", err=True)
-    failed = any(result.failed for result in results)
+        try:
+            files = write_digest(
+                results,
+                digest_dir,
+                today=today or date.today(),
+                generated_at=datetime.now().astimezone(),
+                mode=config.digest_mode,
+            )
+            click.echo(f"digest: {files.html}", err=True)
+        except SyncerError as exc:
+            click.echo(f"digest: not written: {exc}", err=True)
+            digest_failed = True
+    failed = digest_failed or any(result.failed for result in results)
     if config.dashboard is not None and not dry_run:
         if sources or shard is not None:
             click.echo(

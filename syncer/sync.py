@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from syncer.backends.base import Backend, CellUpdate, SheetData
 from syncer.config import TrackerConfig, is_local_source
-from syncer.errors import SyncerError, TrackerError
+from syncer.errors import SyncerError, TrackerError, os_cause
 from syncer.gcpause import collector_paused
 from syncer.plan import Planner, TrackerPlan, without_unwritten
 from syncer.results import TrackerResult
@@ -216,8 +216,11 @@ def _sync_tracker(
         return result, plan
     except SyncerError as exc:
         result.failed = exc.message if isinstance(exc, TrackerError) else str(exc)
-        log.warning("tracker failed: %s: %s", config.label, result.failed)
-        return result, None
+    except OSError as exc:  # disk full, read-only file system, permission denied: this tracker's
+        where = f": {exc.filename}" if exc.filename else ""
+        result.failed = f"{os_cause(exc)}{where}"
+    log.warning("tracker failed: %s: %s", config.label, result.failed)
+    return result, None
 
 
 Outcome = tuple[TrackerResult, TrackerPlan | None]

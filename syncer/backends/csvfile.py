@@ -14,7 +14,6 @@ The sync state lives beside the file in ``<name>.csv.syncer.json``.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import itertools
 import json
@@ -28,15 +27,15 @@ from pathlib import Path
 from typing import IO
 
 from syncer.backends.base import Backend, CellUpdate, SheetData, SyncState
+from syncer.backends.legacy_encoding import fitter_for
 from syncer.backends.local import (
     OwnedKind,
-    atomic_write,
     check_not_open_in_app,
-    check_unchanged,
     owned_kind,
     owned_text,
     owned_value_from_text,
 )
+from syncer.backends.replace_file import FileVersion, atomic_write, read_with_version
 from syncer.columns import find_column
 from syncer.errors import HeaderError, TrackerError
 from syncer.model import CellValue
@@ -258,15 +257,11 @@ class CsvBackend(Backend):
         self._loaded: _Loaded | None = None
 
     def read(self) -> SheetData:
-        try:
-            data = self.path.read_bytes()
-        except OSError as error:
-            raise TrackerError(self.source, f"cannot read the file: {error.strerror}") from error
-        fingerprint = hashlib.sha256(data).hexdigest()
+        data, version = read_with_version(self.path, self.source)
         text, encoding, bom = decode(data)
         del data
         dialect = detect_dialect(text, self.header_row, self.path.suffix.lower())
-        loaded = _Loaded(text, encoding, bom, dialect, fingerprint, self.header_row, self.source)
+        loaded = _Loaded(text, encoding, bom, dialect, version, self.header_row, self.source)
         state = self._read_state()
         loaded.state = state
         self._loaded = loaded
@@ -277,6 +272,7 @@ class CsvBackend(Backend):
             rows=loaded.rows,
             state=state,
             tab=self.path.name,
+            text_fitter=fitter_for(encoding),
         )
 
     def write(
@@ -292,17 +288,27 @@ class CsvBackend(Backend):
         assert loaded is not None
         if not updates and not new_columns and state == loaded.state:
             return
-        state_changed = state != loaded.state
-        if updates or new_columns:
-            check_not_open_in_app(self.path, self.source)
-            check_unchanged(self.path, self.source, loaded.fingerprint)
-            atomic_write(self.path, loaded.plan(updates, new_columns).emit, backup=True)
-            self._loaded = None
-            del loaded  # the old text goes before the state is written: peak memory
-        if state_changed:
-            self._write_state(state)
-        if self._loaded is not None:
-            self._loaded.state = state
+
+        def state_writer(out: IO[bytes]) -> None:
+            write_state_json(out, state.iter_rows())
+
+        if not updates and not new_columns:
+            atomic_write(
+                self.state_path, state_writer, backup=False, like=self.path, source=self.source
+            )
+            loaded.state = state
+            return
+        check_not_open_in_app(self.path, self.source)
+        companions = [(self.state_path, state_writer)] if state != loaded.state else []
+        atomic_write(
+            self.path,
+            loaded.plan(updates, new_columns).emit,
+            backup=True,
+            expected=loaded.version,
+            companions=companions,
+            source=self.source,
+        )
+        self._loaded = None
 
     def _read_state(self) -> SyncState:
         if not self.state_path.exists():
@@ -318,11 +324,6 @@ class CsvBackend(Backend):
             raise TrackerError(self.source, f"{self.state_path.name} is not a syncer state file")
         return SyncState.from_rows(rows)
 
-    def _write_state(self, state: SyncState) -> None:
-        atomic_write(
-            self.state_path, lambda out: write_state_json(out, state.iter_rows()), backup=False
-        )
-
 
 class _Loaded:
     """One read of the file: its text, where each record starts, and the parsed table."""
@@ -333,7 +334,7 @@ class _Loaded:
         encoding: str,
         bom: bool,
         dialect: _Dialect,
-        fingerprint: str,
+        version: FileVersion,
         header_row: int,
         source: str,
     ) -> None:
@@ -341,7 +342,7 @@ class _Loaded:
         self.encoding = encoding
         self.bom = bom
         self.dialect = dialect
-        self.fingerprint = fingerprint
+        self.version = version
         self.header_index = header_row - 1
         self.source = source
         self.state = SyncState()
@@ -460,7 +461,8 @@ class _Rewrite:
         loaded = self.loaded
         if loaded.bom:
             out.write(_BOM)
-        writer = io.TextIOWrapper(out, encoding=loaded.encoding, errors="replace", newline="")
+        # Strict: the plan fitted syncer's text to the encoding, so nothing is silently replaced.
+        writer = io.TextIOWrapper(out, encoding=loaded.encoding, errors="strict", newline="")
         text, starts, header_index = loaded.text, loaded.starts, loaded.header_index
         delimiter = loaded.dialect.delimiter
         adding = len(self.appended_header)
