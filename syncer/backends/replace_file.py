@@ -22,7 +22,6 @@ import hashlib
 import os
 import re
 import secrets
-import shutil
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -78,13 +77,7 @@ class FileVersion:
 
 
 def read_with_version(path: Path, source: str) -> tuple[bytes, FileVersion]:
-    """The file's bytes and the version they are: one open, stat before and after reading.
-
-    A killed run's temp files for this file (and its .bak and sidecar) are removed first, so a
-    run that then writes nothing still tidies them.
-    """
-    for place in {path, Path(os.path.realpath(path))}:
-        remove_stale_temps(place)
+    """The file's bytes and the version they are: one open, stat before and after reading."""
     try:
         with path.open("rb") as handle:
             before = os.fstat(handle.fileno())
@@ -145,6 +138,8 @@ def atomic_write(
     target = Path(os.path.realpath(path))
     name = source or str(path)
     staged: list[_Staged] = []
+    at = target  # the file being worked on, for the message
+    committed = False
     try:
         remove_stale_temps(target)
         write_step("check", target)
@@ -153,28 +148,38 @@ def atomic_write(
         write_step("backup", target)
         if backup and target.exists():
             bak = _Staged(target.with_name(target.name + ".bak"), like=target, mode=mode)
+            at = bak.target
             staged.append(bak)
-            bak.write(lambda out: _copy(target, out))
+            copied = bak.write(lambda out: _copy(target, out))
+            if expected is not None and copied != expected.sha256:  # saved while copying
+                check_unchanged(target, name, expected)
             bak.commit()
             staged.remove(bak)
         write_step("temp", target)
-        staged.append(_Staged(target, like=like or target, mode=mode))
-        staged[-1].write(write)
-        for companion, companion_write in companions:
-            staged.append(_Staged(Path(os.path.realpath(companion)), like=target, mode=mode))
-            staged[-1].write(companion_write)
+        files = [(target, write, like or target)]
+        files += [
+            (Path(os.path.realpath(other)), other_write, target)
+            for other, other_write in companions
+        ]
+        for file, file_write, file_like in files:
+            at = file
+            staged.append(_Staged(file, like=file_like, mode=mode))
+            staged[-1].write(file_write)
         write_step("replace", target)
         if expected is not None:
             check_unchanged(target, name, expected)
-        for file in staged:
-            file.commit()
+        for staged_file in staged:
+            at = staged_file.target
+            staged_file.commit()
+            committed = True
     except OSError as error:
-        raise WriteFailed(
-            name, f"cannot write {target.name}: {os_cause(error)}; the file is unchanged"
-        ) from error
+        outcome = "the file is unchanged"
+        if committed:
+            outcome = f"{target.name} was written, {at.name} was not (the next run redoes it)"
+        raise WriteFailed(name, f"cannot write {at.name}: {os_cause(error)}; {outcome}") from error
     finally:
-        for file in staged:
-            file.discard()
+        for staged_file in staged:
+            staged_file.discard()
 
 
 class _Staged:
@@ -186,7 +191,7 @@ class _Staged:
         self.mode = mode
         self.temp: Path | None = None
 
-    def write(self, write: Writer) -> None:
+    def write(self, write: Writer) -> object:
         remove_stale_temps(self.target)
         temp = self.target.with_name(
             f".{self.target.name}{TEMP_MARK}{os.getpid()}-{secrets.token_hex(4)}"
@@ -194,10 +199,11 @@ class _Staged:
         descriptor = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
         self.temp = temp
         with os.fdopen(descriptor, "wb") as out:
-            write(out)
+            outcome = write(out)
             out.flush()
             os.fsync(out.fileno())
         _take_owner_and_mode(temp, self.like, self.mode)
+        return outcome
 
     def commit(self) -> None:
         assert self.temp is not None
@@ -211,9 +217,14 @@ class _Staged:
             self.temp = None
 
 
-def _copy(source: Path, out: IO[bytes]) -> None:
+def _copy(source: Path, out: IO[bytes]) -> str:
+    """Copy ``source`` into ``out``; the SHA-256 of what was copied."""
+    digest = hashlib.sha256()
     with source.open("rb") as handle:
-        shutil.copyfileobj(handle, out, 1 << 20)
+        while block := handle.read(1 << 20):
+            digest.update(block)
+            out.write(block)
+    return digest.hexdigest()
 
 
 def _take_owner_and_mode(temp: Path, like: Path, mode: int | None) -> None:
