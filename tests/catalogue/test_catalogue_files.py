@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import errno
+import json
 import os
 import signal
 import subprocess
@@ -20,10 +21,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from syncer.backends import replace_file
 from syncer.backends.replace_file import TEMP_MARK, remove_stale_temps
+from syncer.cli import cli
 from tests.backends.test_local_interrupted import OPTIONS, contents, make_tracker
 from tests.backends.test_local_interrupted import sync as sync_tracker
 from tests.catalogue.helpers import assert_tracker_failed, sync
@@ -414,10 +417,52 @@ def test_the_digest_is_private_unless_the_config_says_otherwise(
 def test_a_digest_mode_that_is_not_octal_is_a_config_error(tmp_path: Path) -> None:
     config = tmp_path / "syncer.toml"
     config.write_text('[run]\ndigest_mode = "rw-r--r--"\n', encoding="utf-8")
-    from click.testing import CliRunner
-
-    from syncer.cli import cli
-
     result = CliRunner().invoke(cli, ["sync", "--config", str(config)])
     assert result.exit_code == 2
     assert "run.digest_mode" in result.output
+
+
+# -- a csv in a legacy encoding -------------------------------------------------------------------
+
+
+def test_a_windows_1252_csv_keeps_its_encoding_and_syncers_text_never_reads_as_a_conflict(
+    tmp_path: Path,
+) -> None:
+    """The person's Société (Windows-1252 bytes) stays byte for byte; syncer's draft, signed by
+    a name Windows-1252 cannot hold, is written in plain letters with a note, and the nights
+    after report no conflict and write nothing that has not changed."""
+    lines = [
+        ["Company", "Position", "Stage", "Applied On", "Contact Name", "Notes"],
+        ["Société Générale", "Analyste", "applied", "2026-11-16", "Zoë Ødegård", "café"],
+        ["Globex", "Dev", "applied", "2026-11-18", "Øyvind Straße", ""],
+    ]
+    path = tmp_path / "tracker.csv"
+    path.write_bytes("".join(",".join(line) + "\r\n" for line in lines).encode("cp1252"))
+    config = tmp_path / "syncer.toml"
+    config.write_text('[defaults]\ncandidate_name = "Łucja Wołek → Ŝ"\n', encoding="utf-8")
+    person = path.read_bytes()
+
+    first = sync(path, config=config)
+    assert first.exit_code == 0, first.output
+    data = path.read_bytes()
+    with pytest.raises(UnicodeDecodeError):
+        data.decode("utf-8")  # still Windows-1252: not converted behind the person's back
+    text = data.decode("cp1252")
+    assert text.count('Lucja Wolek -> S"') == 2  # each draft signed in plain letters, no "?"
+    assert person.splitlines()[1] in data.splitlines()[1]  # the person's bytes, unchanged
+    (note,) = [m for m in first.tracker["errors"] if "Windows-1252" in m]
+    assert str(path) in note and "rows 2, 3" in note and "Ł" in note and "UTF-8" in note
+    assert first.tracker["conflicts"] == []
+
+    for night, today in enumerate(("2026-11-26", "2026-11-27", "2026-11-30"), start=2):
+        before = path.read_bytes()
+        run = CliRunner().invoke(
+            cli, ["sync", str(path), "--config", str(config), "--today", today, "--json"]
+        )
+        document = json.loads(run.stdout)
+        (tracker,) = document["trackers"]
+        assert tracker["conflicts"] == [], (night, tracker["conflicts"])
+        assert tracker["failed"] is None
+        if today == "2026-11-26":
+            assert tracker["cells_written"] == 0 and path.read_bytes() == before
+        assert person.splitlines()[1] in path.read_bytes().splitlines()[1]
