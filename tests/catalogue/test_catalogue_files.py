@@ -9,7 +9,6 @@ cases in test_catalogue_sheets.py).
 
 from __future__ import annotations
 
-import csv
 import errno
 import json
 import os
@@ -27,7 +26,12 @@ from openpyxl import load_workbook
 from syncer.backends import replace_file
 from syncer.backends.replace_file import TEMP_MARK, remove_stale_temps
 from syncer.cli import cli
-from tests.backends.test_local_interrupted import OPTIONS, contents, make_tracker
+from tests.backends.test_local_interrupted import (
+    OPTIONS,
+    contents,
+    make_tracker,
+    saved_by_a_person,
+)
 from tests.backends.test_local_interrupted import sync as sync_tracker
 from tests.catalogue.helpers import assert_tracker_failed, sync
 
@@ -41,17 +45,6 @@ def temp_files(*folders: Path) -> list[str]:
 
 
 # -- a person saves while syncer writes --------------------------------------------------------
-
-
-def save_appending(path: Path) -> None:
-    """A save that adds a row (csv, in place) or types a note (xlsx, as openpyxl saves)."""
-    if path.suffix == ".csv":
-        with path.open("a", newline="", encoding="utf-8") as handle:
-            csv.writer(handle).writerow(["Trey Research", "Analyst", "applied"])
-        return
-    book = load_workbook(path)
-    book.active["Y2"] = "Call back on Monday"
-    book.save(path)
 
 
 def save_same_size_same_mtime(path: Path) -> None:
@@ -71,12 +64,12 @@ def save_as_an_app_does(path: Path) -> None:
     """Write a new file beside it and rename it over (a new inode), as Excel saves."""
     temp = path.with_name("~save" + path.suffix)
     temp.write_bytes(path.read_bytes())
-    save_appending(temp)
+    saved_by_a_person(temp)
     os.replace(temp, path)
 
 
 SAVES: dict[str, Callable[[Path], None]] = {
-    "appended": save_appending,
+    "appended": saved_by_a_person,
     "same size and mtime": save_same_size_same_mtime,
     "renamed over": save_as_an_app_does,
 }
