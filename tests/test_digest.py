@@ -331,9 +331,7 @@ def test_write_digest_writes_three_files_atomically(tmp_path: Path, results):
     assert (tmp_path / "digest").stat().st_mode & 0o777 == 0o700
 
 
-def test_digest_mode_from_the_config_and_an_existing_folder_keeps_its_mode(
-    tmp_path: Path, results
-):
+def test_digest_mode_from_the_config_and_an_existing_folder_keeps_its_mode(tmp_path: Path, results):
     shared = tmp_path / "shared"
     shared.mkdir()
     os.chmod(shared, 0o775)
@@ -361,7 +359,7 @@ def test_failed_write_keeps_the_old_file(tmp_path: Path, results, monkeypatch):
         raise OSError("disk full")
 
     monkeypatch.setattr(os, "replace", refuse)
-    with pytest.raises(TrackerError, match="cannot write digest.html: disk full"):
+    with pytest.raises(TrackerError, match=r"cannot write digest\.html: disk full"):
         write_digest(results[:1], tmp_path, today=TODAY, generated_at=GENERATED)
     assert files.html.read_bytes() == before
     assert len(list(tmp_path.iterdir())) == 3
