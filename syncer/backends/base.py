@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING
@@ -68,7 +68,7 @@ class SyncState:
             yield [row_id, packed]
 
     @classmethod
-    def from_rows(cls, rows: Sequence[Sequence[object]]) -> SyncState:
+    def from_rows(cls, rows: Iterable[Sequence[object]]) -> SyncState:
         state = cls()
         # One string per field name: 100,000 rows name the same few fields 800,000 times.
         names: dict[str, str] = {}

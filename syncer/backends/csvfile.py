@@ -238,6 +238,43 @@ def state_json_pieces(rows: Iterable[Sequence[object]]) -> Iterator[str]:
     yield "[]\n}" if opening == "[\n" else "\n ]\n}"
 
 
+class _NotTheWrittenLayout(Exception):
+    """The state file is not laid out as ``state_json_pieces`` writes it."""
+
+
+_STATE_OPENING = ("{\n", f' "format": {_quote_ascii(_STATE_FORMAT)},\n', ' "rows": [\n')
+
+
+def state_rows_streamed(lines: Iterable[str]) -> Iterator[list[str]]:
+    """The rows of a state file as ``state_json_pieces`` lays it out, a line at a time.
+
+    ``json.loads`` of a 1.6-million-row state holds the whole text and every row's list at
+    once (about 700 MB beyond the state itself); this holds one row. Any other layout raises
+    ``_NotTheWrittenLayout`` (the caller then parses it in full).
+    """
+    lines = iter(lines)
+    if tuple(itertools.islice(lines, 3)) != _STATE_OPENING:
+        raise _NotTheWrittenLayout
+    row: list[str] | None = None
+    for line in lines:
+        if row is not None and line.startswith('   "'):
+            body = line[3:].rstrip("\n").removesuffix(",")
+            plain = "\\" not in body and len(body) >= 2 and body.endswith('"')
+            row.append(body[1:-1] if plain else json.loads(body))  # json undoes escapes
+        elif row is None and line in ("  [\n", "  []\n", "  [],\n"):
+            if line == "  [\n":
+                row = []
+            else:
+                yield []
+        elif row is not None and line in ("  ]\n", "  ],\n"):
+            yield row
+            row = None
+        elif row is None and line in (" ]\n", "}\n", "}"):
+            continue
+        else:
+            raise _NotTheWrittenLayout
+
+
 def write_state_json(out: IO[bytes], rows: Iterable[Sequence[object]]) -> None:
     """Write ``state_json(rows)`` and a final newline as UTF-8, a batch of rows at a time."""
     pieces = state_json_pieces(rows)
@@ -313,6 +350,15 @@ class CsvBackend(Backend):
     def _read_state(self) -> SyncState:
         if not self.state_path.exists():
             return SyncState()
+        try:
+            with self.state_path.open(encoding="utf-8") as handle:
+                return SyncState.from_rows(state_rows_streamed(handle))
+        except _NotTheWrittenLayout:
+            pass  # written by hand or by another tool: the general parser below
+        except (OSError, ValueError) as error:
+            raise TrackerError(
+                self.source, f"the sync state file {self.state_path.name} is unreadable: {error}"
+            ) from error
         try:
             stored = json.loads(self.state_path.read_text(encoding="utf-8"))
             rows = stored["rows"] if stored.get("format") == _STATE_FORMAT else None
