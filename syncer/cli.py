@@ -150,17 +150,23 @@ def sync(
             journal=journal,
         )
     digest_dir = digest_dir or config.digest_dir
+    digest_failed = False
     if digest_dir is not None:
         from syncer.digest import write_digest
 
-        files = write_digest(
-            results,
-            digest_dir,
-            today=today or date.today(),
-            generated_at=datetime.now().astimezone(),
-        )
-        notice(f"digest: {files.html}", event="digest written", path=str(files.html))
-    failed = any(result.failed for result in results)
+        try:
+            files = write_digest(
+                results,
+                digest_dir,
+                today=today or date.today(),
+                generated_at=datetime.now().astimezone(),
+                mode=config.digest_mode,
+            )
+            notice(f"digest: {files.html}", event="digest written", path=str(files.html))
+        except SyncerError as exc:
+            notice(f"digest: not written: {exc}", event="digest failed")
+            digest_failed = True
+    failed = digest_failed or any(result.failed for result in results)
     if config.dashboard is not None and not dry_run:
         if sources or shard is not None:
             notice(

@@ -109,6 +109,7 @@ class Config:
     path: Path | None = None
     concurrency: int = 4
     digest_dir: Path | None = None
+    digest_mode: int = 0o600  # [run] digest_mode: the digest names contacts, so 0600 by default
     state_dir: Path | None = None
     #: [run] dashboard: the spreadsheet (URL or key) whose "Coach Dashboard" tab syncer rewrites.
     dashboard: str | None = None
@@ -295,6 +296,7 @@ def parse_config(data: Mapping[str, Any], origin: str, base: Path) -> Config:
         trackers=trackers,
         concurrency=run.get("concurrency", 4),
         digest_dir=_resolve_path(run.get("digest_dir"), base),
+        digest_mode=int(run.get("digest_mode", "600"), 8),
         state_dir=_resolve_path(run.get("state_dir"), base),
         dashboard=dashboard,
         quotas=quotas or Quotas(),

@@ -8,9 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import os
-import tempfile
 from collections.abc import Sequence
-from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
@@ -19,6 +17,7 @@ from pathlib import Path
 from jinja2 import Environment, StrictUndefined, Template
 
 from syncer.backends.local import FORMULA_TRIGGERS
+from syncer.backends.replace_file import atomic_write, writing
 from syncer.calendar import is_due, render_calendar, web_link
 from syncer.digest_page import DIGEST_PAGE, LINK_MACRO
 from syncer.model import Urgency
@@ -339,21 +338,53 @@ def render_csv(results: Sequence[TrackerResult], *, today: date) -> str:
     return buffer.getvalue()
 
 
+#: The digest names contacts and companies: like the journal, only its owner reads it.
+DIGEST_MODE = 0o600
+
+
 def write_digest(
-    results: Sequence[TrackerResult], out_dir: Path, *, today: date, generated_at: datetime
+    results: Sequence[TrackerResult],
+    out_dir: Path,
+    *,
+    today: date,
+    generated_at: datetime,
+    mode: int = DIGEST_MODE,
 ) -> DigestFiles:
-    """Write digest.html, digest.csv and digest.ics into ``out_dir``, each atomically."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+    """Write digest.html, digest.csv and digest.ics into ``out_dir``, each atomically.
+
+    The files get ``mode`` (0600 unless the config's ``run.digest_mode`` says otherwise); a
+    folder syncer creates for them gets the matching folder mode (0700 for 0600). An existing
+    folder keeps its mode: it may be one the coach shares on purpose.
+    """
+    folder_mode = mode | ((mode & 0o444) >> 2)  # a folder needs x where its files have r
+    _make_folders(out_dir, folder_mode)
     files = DigestFiles(out_dir / HTML_NAME, out_dir / CSV_NAME, out_dir / ICS_NAME)
     previous_calendar = _read_text(files.ics)
     html = render_html(results, today=today, generated_at=generated_at)
     # The BOM makes Excel read the file as UTF-8 (names with accents, the em dash).
     table = render_csv(results, today=today)
     calendar = render_calendar(results, generated_at=generated_at, previous=previous_calendar)
-    write_atomically(files.html, html.encode("utf-8"))
-    write_atomically(files.csv, table.encode("utf-8-sig"))
-    write_atomically(files.ics, calendar.encode("utf-8"))
+    for path, data in (
+        (files.html, html.encode("utf-8")),
+        (files.csv, table.encode("utf-8-sig")),
+        (files.ics, calendar.encode("utf-8")),
+    ):
+        atomic_write(path, writing(data), backup=False, mode=mode)
     return files
+
+
+def _make_folders(folder: Path, mode: int) -> None:
+    """Create ``folder`` and missing parents with ``mode`` (not the umask's), never changing
+    a folder that exists."""
+    missing = []
+    while not folder.exists():
+        missing.append(folder)
+        if folder.parent == folder:
+            break
+        folder = folder.parent
+    for new in reversed(missing):
+        new.mkdir(exist_ok=True)
+        os.chmod(new, mode)
 
 
 def _read_text(path: Path) -> str | None:
@@ -361,28 +392,3 @@ def _read_text(path: Path) -> str | None:
         return path.read_bytes().decode("utf-8")
     except (FileNotFoundError, UnicodeDecodeError):
         return None
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` so that a reader sees the old or the new file, never half."""
-    descriptor, temporary = tempfile.mkstemp(
-        dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
-    )
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temporary, 0o666 & ~_current_umask())
-        os.replace(temporary, path)
-    except BaseException:
-        with suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
-
-
-def _current_umask() -> int:
-    """The process umask (mkstemp creates files 0600; the digest gets the usual mode)."""
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask

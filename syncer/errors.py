@@ -7,6 +7,8 @@ subclass and fails that tracker only.
 
 from __future__ import annotations
 
+import errno
+
 
 class SyncerError(Exception):
     """Base class of every error syncer raises deliberately."""
@@ -51,3 +53,10 @@ class ConflictError(TrackerError):
 
 class LockHeldError(SyncerError):
     """Another syncer run holds the lock (exit 75)."""
+
+
+def os_cause(error: OSError) -> str:
+    """``No space left on device (ENOSPC)``: the words and the code a person can search for."""
+    code = errno.errorcode.get(error.errno or 0)
+    words = error.strerror or str(error)
+    return f"{words} ({code})" if code else words

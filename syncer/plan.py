@@ -218,6 +218,7 @@ class Planner:
         result = TrackerPlan(columns=columns)
         result.state.data_rows = 0
         taken: set[str] = set()
+        fitted_rows: list[int] = []  # rows whose text the file's encoding cannot hold as it is
         id_index = columns.owned["row_id"]
         copies = self._copies(data, parser, id_index)
         rebuilt = Rebuilt()
@@ -276,6 +277,8 @@ class Planner:
                 why = f"{wanted['why']}; {why_notes[row_id]}"
                 wanted["why"] = why
                 decision = Decision(decision.action, decision.due_on, decision.urgency, why)
+            if data.text_fitter is not None and data.text_fitter.fit_all(wanted):
+                fitted_rows.append(sheet_row)
             settled = self._diff_row(
                 result, data, cells, sheet_row, row_id, current_id, wanted, memory, rebuilt
             )
@@ -294,6 +297,8 @@ class Planner:
             )
         if rebuilt.rows:
             result.errors.append(rebuilt.notice(data.source))
+        if fitted_rows and data.text_fitter is not None:
+            result.errors.append(data.text_fitter.note(data.source, fitted_rows))
         return result
 
     def _decide(self, app: Application, problems: Sequence[object], today: date) -> Decision:

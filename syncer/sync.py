@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from syncer.backends.base import Backend, CellUpdate, SheetData
 from syncer.config import TrackerConfig, is_local_source
-from syncer.errors import SyncerError, TrackerError
+from syncer.errors import SyncerError, TrackerError, os_cause
 from syncer.gcpause import collector_paused
 from syncer.plan import Planner, TrackerPlan, without_unwritten
 from syncer.results import TrackerResult
@@ -226,9 +226,12 @@ def _sync_tracker(
         return result, plan
     except SyncerError as exc:
         result.failed = exc.message if isinstance(exc, TrackerError) else str(exc)
-        # The source only: the reason may quote a cell. The CLI reports the reason once.
-        log.info("tracker failed: %s", config.source)
-        return result, None
+    except OSError as exc:  # disk full, read-only file system, permission denied: this tracker's
+        where = f": {exc.filename}" if exc.filename else ""
+        result.failed = f"{os_cause(exc)}{where}"
+    # The source only: the reason may quote a cell. The CLI reports the reason once.
+    log.info("tracker failed: %s", config.source)
+    return result, None
 
 
 Outcome = tuple[TrackerResult, TrackerPlan | None]

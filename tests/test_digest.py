@@ -20,6 +20,7 @@ from syncer.digest import (
     render_html,
     write_digest,
 )
+from syncer.errors import TrackerError
 from syncer.model import Action, Decision, Urgency
 from syncer.results import RowResult, TrackerResult
 
@@ -323,9 +324,23 @@ def test_write_digest_writes_three_files_atomically(tmp_path: Path, results):
         "digest.html",
         "digest.ics",
     ]
-    mask = os.umask(0)
-    os.umask(mask)
-    assert files.html.stat().st_mode & 0o777 == 0o666 & ~mask
+    # Contacts' names and companies: only the owner reads them, like the journal.
+    for path in (files.html, files.csv, files.ics):
+        assert path.stat().st_mode & 0o777 == 0o600
+    assert out_dir.stat().st_mode & 0o777 == 0o700
+    assert (tmp_path / "digest").stat().st_mode & 0o777 == 0o700
+
+
+def test_digest_mode_from_the_config_and_an_existing_folder_keeps_its_mode(tmp_path: Path, results):
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    os.chmod(shared, 0o775)
+    files = write_digest(results, shared, today=TODAY, generated_at=GENERATED, mode=0o644)
+    assert files.html.stat().st_mode & 0o777 == 0o644
+    assert shared.stat().st_mode & 0o777 == 0o775
+    new = tmp_path / "new"
+    write_digest(results, new, today=TODAY, generated_at=GENERATED, mode=0o640)
+    assert new.stat().st_mode & 0o777 == 0o750
 
 
 def test_write_digest_replaces_previous_files_and_leaves_no_temporaries(tmp_path: Path, results):
@@ -344,7 +359,7 @@ def test_failed_write_keeps_the_old_file(tmp_path: Path, results, monkeypatch):
         raise OSError("disk full")
 
     monkeypatch.setattr(os, "replace", refuse)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(TrackerError, match=r"cannot write digest\.html: disk full"):
         write_digest(results[:1], tmp_path, today=TODAY, generated_at=GENERATED)
     assert files.html.read_bytes() == before
     assert len(list(tmp_path.iterdir())) == 3

@@ -16,7 +16,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from syncer.backends.base import CellUpdate, SyncState
-from syncer.backends.csvfile import CsvBackend, state_json_pieces, write_state_json
+from syncer.backends.csvfile import (
+    CsvBackend,
+    _NotTheWrittenLayout,
+    state_json_pieces,
+    state_rows_streamed,
+    write_state_json,
+)
 from syncer.errors import HeaderError, TrackerError
 from syncer.model import Action, Decision, Urgency
 from syncer.output import json_document
@@ -132,6 +138,32 @@ def test_the_streamed_state_is_what_json_dumps_writes(rows: list[list[object]]) 
     out = io.BytesIO()
     write_state_json(out, iter(rows))
     assert out.getvalue() == (expected + "\n").encode("utf-8")
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(st.text(max_size=8), max_size=3), max_size=6))
+def test_the_state_is_read_back_a_row_at_a_time_as_json_reads_it(rows: list[list[str]]) -> None:
+    out = io.BytesIO()
+    write_state_json(out, iter(rows))
+    text = out.getvalue().decode("utf-8")
+    lines = io.StringIO(text, newline="")
+    try:
+        streamed = list(state_rows_streamed(lines))
+    except _NotTheWrittenLayout:
+        assert rows == []  # '"rows": []' is parsed in full
+        return
+    assert streamed == json.loads(text)["rows"] == rows
+
+
+def test_a_state_file_laid_out_otherwise_is_read_in_full(tmp_path: Path) -> None:
+    csv_path = tmp_path / "t.csv"
+    make_csv(csv_path, 2)
+    state = SyncState(cells={"r1": {"why": "abc"}}, data_rows=2)
+    sidecar = tmp_path / "t.csv.syncer.json"
+    sidecar.write_text(json.dumps({"format": "syncer-state/1", "rows": state.to_rows()}))
+    assert CsvBackend(csv_path).read().state == state
+    with pytest.raises(_NotTheWrittenLayout):
+        list(state_rows_streamed(io.StringIO(sidecar.read_text())))
 
 
 def test_the_state_file_is_written_a_batch_at_a_time(

@@ -9,11 +9,15 @@ from __future__ import annotations
 import hashlib
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from syncer.model import CellValue
+
+if TYPE_CHECKING:
+    from syncer.backends.legacy_encoding import TextFitter
 
 GOOGLE_CELL_LIMIT = 50_000
 
@@ -64,7 +68,7 @@ class SyncState:
             yield [row_id, packed]
 
     @classmethod
-    def from_rows(cls, rows: Sequence[Sequence[object]]) -> SyncState:
+    def from_rows(cls, rows: Iterable[Sequence[object]]) -> SyncState:
         state = cls()
         # One string per field name: 100,000 rows name the same few fields 800,000 times.
         names: dict[str, str] = {}
@@ -109,6 +113,9 @@ class SheetData:
     #: (sheet row, column index) of owned cells that hold a person's formula (a backend that
     #: cannot tell from the values read fills it in ``find_formulas``).
     formulas: set[tuple[int, int]] = field(default_factory=set)
+    #: For a file whose encoding cannot hold every character (a Windows-1252 csv): what fits
+    #: syncer's text to it, so the plan compares and fingerprints exactly what will be written.
+    text_fitter: TextFitter | None = None
 
     def sheet_row(self, index: int) -> int:
         return self.header_row + 1 + index

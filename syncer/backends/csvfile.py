@@ -14,7 +14,6 @@ The sync state lives beside the file in ``<name>.csv.syncer.json``.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import itertools
 import json
@@ -28,15 +27,15 @@ from pathlib import Path
 from typing import IO
 
 from syncer.backends.base import Backend, CellUpdate, SheetData, SyncState
+from syncer.backends.legacy_encoding import fitter_for
 from syncer.backends.local import (
     OwnedKind,
-    atomic_write,
     check_not_open_in_app,
-    check_unchanged,
     owned_kind,
     owned_text,
     owned_value_from_text,
 )
+from syncer.backends.replace_file import FileVersion, atomic_write, read_with_version
 from syncer.columns import find_column
 from syncer.errors import HeaderError, TrackerError
 from syncer.model import CellValue
@@ -239,6 +238,43 @@ def state_json_pieces(rows: Iterable[Sequence[object]]) -> Iterator[str]:
     yield "[]\n}" if opening == "[\n" else "\n ]\n}"
 
 
+class _NotTheWrittenLayout(Exception):
+    """The state file is not laid out as ``state_json_pieces`` writes it."""
+
+
+_STATE_OPENING = ("{\n", f' "format": {_quote_ascii(_STATE_FORMAT)},\n', ' "rows": [\n')
+
+
+def state_rows_streamed(lines: Iterable[str]) -> Iterator[list[str]]:
+    """The rows of a state file as ``state_json_pieces`` lays it out, a line at a time.
+
+    ``json.loads`` of a 1.6-million-row state holds the whole text and every row's list at
+    once (about 700 MB beyond the state itself); this holds one row. Any other layout raises
+    ``_NotTheWrittenLayout`` (the caller then parses it in full).
+    """
+    lines = iter(lines)
+    if tuple(itertools.islice(lines, 3)) != _STATE_OPENING:
+        raise _NotTheWrittenLayout
+    row: list[str] | None = None
+    for line in lines:
+        if row is not None and line.startswith('   "'):
+            body = line[3:].rstrip("\n").removesuffix(",")
+            plain = "\\" not in body and len(body) >= 2 and body.endswith('"')
+            row.append(body[1:-1] if plain else json.loads(body))  # json undoes escapes
+        elif row is None and line in ("  [\n", "  []\n", "  [],\n"):
+            if line == "  [\n":
+                row = []
+            else:
+                yield []
+        elif row is not None and line in ("  ]\n", "  ],\n"):
+            yield row
+            row = None
+        elif row is None and line in (" ]\n", "}\n", "}"):
+            continue
+        else:
+            raise _NotTheWrittenLayout
+
+
 def write_state_json(out: IO[bytes], rows: Iterable[Sequence[object]]) -> None:
     """Write ``state_json(rows)`` and a final newline as UTF-8, a batch of rows at a time."""
     pieces = state_json_pieces(rows)
@@ -258,15 +294,11 @@ class CsvBackend(Backend):
         self._loaded: _Loaded | None = None
 
     def read(self) -> SheetData:
-        try:
-            data = self.path.read_bytes()
-        except OSError as error:
-            raise TrackerError(self.source, f"cannot read the file: {error.strerror}") from error
-        fingerprint = hashlib.sha256(data).hexdigest()
+        data, version = read_with_version(self.path, self.source)
         text, encoding, bom = decode(data)
         del data
         dialect = detect_dialect(text, self.header_row, self.path.suffix.lower())
-        loaded = _Loaded(text, encoding, bom, dialect, fingerprint, self.header_row, self.source)
+        loaded = _Loaded(text, encoding, bom, dialect, version, self.header_row, self.source)
         state = self._read_state()
         loaded.state = state
         self._loaded = loaded
@@ -277,6 +309,7 @@ class CsvBackend(Backend):
             rows=loaded.rows,
             state=state,
             tab=self.path.name,
+            text_fitter=fitter_for(encoding),
         )
 
     def write(
@@ -292,21 +325,40 @@ class CsvBackend(Backend):
         assert loaded is not None
         if not updates and not new_columns and state == loaded.state:
             return
-        state_changed = state != loaded.state
-        if updates or new_columns:
-            check_not_open_in_app(self.path, self.source)
-            check_unchanged(self.path, self.source, loaded.fingerprint)
-            atomic_write(self.path, loaded.plan(updates, new_columns).emit, backup=True)
-            self._loaded = None
-            del loaded  # the old text goes before the state is written: peak memory
-        if state_changed:
-            self._write_state(state)
-        if self._loaded is not None:
-            self._loaded.state = state
+
+        def state_writer(out: IO[bytes]) -> None:
+            write_state_json(out, state.iter_rows())
+
+        if not updates and not new_columns:
+            atomic_write(
+                self.state_path, state_writer, backup=False, like=self.path, source=self.source
+            )
+            loaded.state = state
+            return
+        check_not_open_in_app(self.path, self.source)
+        companions = [(self.state_path, state_writer)] if state != loaded.state else []
+        atomic_write(
+            self.path,
+            loaded.plan(updates, new_columns).emit,
+            backup=True,
+            expected=loaded.version,
+            companions=companions,
+            source=self.source,
+        )
+        self._loaded = None
 
     def _read_state(self) -> SyncState:
         if not self.state_path.exists():
             return SyncState()
+        try:
+            with self.state_path.open(encoding="utf-8") as handle:
+                return SyncState.from_rows(state_rows_streamed(handle))
+        except _NotTheWrittenLayout:
+            pass  # written by hand or by another tool: the general parser below
+        except (OSError, ValueError) as error:
+            raise TrackerError(
+                self.source, f"the sync state file {self.state_path.name} is unreadable: {error}"
+            ) from error
         try:
             stored = json.loads(self.state_path.read_text(encoding="utf-8"))
             rows = stored["rows"] if stored.get("format") == _STATE_FORMAT else None
@@ -318,11 +370,6 @@ class CsvBackend(Backend):
             raise TrackerError(self.source, f"{self.state_path.name} is not a syncer state file")
         return SyncState.from_rows(rows)
 
-    def _write_state(self, state: SyncState) -> None:
-        atomic_write(
-            self.state_path, lambda out: write_state_json(out, state.iter_rows()), backup=False
-        )
-
 
 class _Loaded:
     """One read of the file: its text, where each record starts, and the parsed table."""
@@ -333,7 +380,7 @@ class _Loaded:
         encoding: str,
         bom: bool,
         dialect: _Dialect,
-        fingerprint: str,
+        version: FileVersion,
         header_row: int,
         source: str,
     ) -> None:
@@ -341,7 +388,7 @@ class _Loaded:
         self.encoding = encoding
         self.bom = bom
         self.dialect = dialect
-        self.fingerprint = fingerprint
+        self.version = version
         self.header_index = header_row - 1
         self.source = source
         self.state = SyncState()
@@ -460,7 +507,8 @@ class _Rewrite:
         loaded = self.loaded
         if loaded.bom:
             out.write(_BOM)
-        writer = io.TextIOWrapper(out, encoding=loaded.encoding, errors="replace", newline="")
+        # Strict: the plan fitted syncer's text to the encoding, so nothing is silently replaced.
+        writer = io.TextIOWrapper(out, encoding=loaded.encoding, errors="strict", newline="")
         text, starts, header_index = loaded.text, loaded.starts, loaded.header_index
         delimiter = loaded.dialect.delimiter
         adding = len(self.appended_header)

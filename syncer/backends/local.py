@@ -1,24 +1,20 @@
 """Local tracker files: pick the backend for a path, plus what the .xlsx and .csv backends share.
 
 Shared here: which owned column a header is (so a backend knows to store a date or wrap a draft),
-formula-injection neutralising of syncer's own text, the "changed on disk" fingerprint, and the
-atomic write that keeps one ``<name>.bak`` of the previous version.
+formula-injection neutralising of syncer's own text, and the refusal to write a file open in a
+spreadsheet app. The conditional atomic write is ``replace_file``.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
-import tempfile
-from collections.abc import Callable
 from datetime import date, datetime
 from enum import Enum
 from pathlib import Path
-from typing import IO
 
 from syncer.backends.base import Backend, canonical_text
 from syncer.columns import owned_field
-from syncer.errors import ConflictError, NotFoundError, TrackerError
+from syncer.errors import NotFoundError, TrackerError
 from syncer.model import CellValue
 
 
@@ -91,84 +87,15 @@ def owned_value_from_text(text: str, kind: OwnedKind | None) -> CellValue:
     return restore_neutralised(text)
 
 
-def file_fingerprint(path: Path) -> str:
-    """SHA-256 of a file's bytes, streamed."""
-    with path.open("rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
-
-
-def check_unchanged(path: Path, source: str, fingerprint: str) -> None:
-    """Raise ConflictError when the file is not the one read (someone saved it meanwhile)."""
-    if not path.exists():
-        raise ConflictError(source, f"{path.name} disappeared while syncing; nothing written")
-    if file_fingerprint(path) != fingerprint:
-        raise ConflictError(
-            source,
-            f"{path.name} changed while syncing (saved by someone else?); nothing written",
-        )
-
-
 def check_not_open_in_app(path: Path, source: str) -> None:
     """Refuse to write a file that Excel or LibreOffice has open: its next save would undo ours."""
-    for lock_name in (f"~${path.name}", f".~lock.{path.name}#"):
-        if (path.parent / lock_name).exists():
-            raise TrackerError(
-                source, f"the file is open in a spreadsheet app ({lock_name} exists); close it"
-            )
-
-
-def atomic_write(path: Path, write: Callable[[IO[bytes]], object], *, backup: bool) -> None:
-    """Write ``path`` through a temp file in the same folder (fsync, os.replace).
-
-    With ``backup`` the current file is first copied to ``<name>.bak`` (one backup, replaced on
-    each write) the same atomic way. The new file keeps the old one's permission bits.
-    """
-    if backup and path.exists():
-        previous = path.read_bytes()
-        _replace_with(path.with_name(path.name + ".bak"), lambda out: out.write(previous), path)
-    _replace_with(path, write, path if path.exists() else None)
-
-
-def _replace_with(
-    target: Path, write: Callable[[IO[bytes]], object], mode_from: Path | None
-) -> None:
-    handle, temp_name = tempfile.mkstemp(
-        prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
-    )
-    temp = Path(temp_name)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            write(out)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(temp, _mode_for(mode_from))
-        os.replace(temp, target)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
-    _fsync_folder(target.parent)
-
-
-def _mode_for(existing: Path | None) -> int:
-    """The old file's permission bits, or what a plain new file gets under the umask."""
-    if existing is not None:
-        return existing.stat().st_mode & 0o7777
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
-def _fsync_folder(folder: Path) -> None:
-    try:
-        descriptor = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(descriptor)
-    except OSError:
-        pass
-    finally:
-        os.close(descriptor)
+    places = {path, Path(os.path.realpath(path))}  # through a symlink, the app may use either
+    for place in sorted(places):
+        for lock_name in (f"~${place.name}", f".~lock.{place.name}#"):
+            if (place.parent / lock_name).exists():
+                raise TrackerError(
+                    source, f"the file is open in a spreadsheet app ({lock_name} exists); close it"
+                )
 
 
 def open_local(

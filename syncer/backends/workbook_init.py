@@ -15,7 +15,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from syncer.backends.local import OwnedKind, atomic_write, owned_kind
+from syncer.backends.local import OwnedKind, owned_kind
+from syncer.backends.replace_file import atomic_write
 from syncer.backends.xlsx import DATE_FORMAT, DATETIME_FORMAT
 from syncer.columns import owned_headers
 from syncer.errors import TrackerError

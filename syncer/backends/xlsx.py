@@ -9,7 +9,6 @@ it was. Only files that are not a readable workbook at all are refused.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import warnings
 import zipfile
@@ -25,12 +24,11 @@ from openpyxl.workbook.workbook import Workbook
 from syncer.backends.base import Backend, CellUpdate, SheetData, SyncState, canonical_text
 from syncer.backends.local import (
     OwnedKind,
-    atomic_write,
     check_not_open_in_app,
-    check_unchanged,
     owned_kind,
     restore_neutralised,
 )
+from syncer.backends.replace_file import FileVersion, atomic_write, read_with_version, writing
 from syncer.backends.xlsx_package import PackageError
 from syncer.backends.xlsx_tables import totals_rows
 from syncer.backends.xlsx_write import (
@@ -93,13 +91,13 @@ class XlsxBackend(Backend):
         self.header_row = header_row
         self.tab = tab
         self.source = source or str(path)
-        self._fingerprint: str | None = None
+        self._version: FileVersion | None = None
         self._state: SyncState | None = None
         self._tab_title = ""
         self._header: list[str] = []
 
     def read(self) -> SheetData:
-        data = self._read_bytes()
+        data, version = read_with_version(self.path, self.source)
         refuse_unsafe_workbook(data, self.source)
         workbook = self._load(data)
         try:
@@ -112,7 +110,7 @@ class XlsxBackend(Backend):
             index = row - self.header_row - 1
             if 0 <= index < len(rows):
                 rows[index] = []  # a Table's totals row is not an application: a blank row
-        self._fingerprint = hashlib.sha256(data).hexdigest()
+        self._version = version
         self._state = state
         self._tab_title = sheet.title
         self._header = header
@@ -132,24 +130,31 @@ class XlsxBackend(Backend):
         state: SyncState,
     ) -> None:
         """Apply owned-cell updates; with nothing to change (and the same state) touch nothing."""
-        if self._fingerprint is None:
+        if self._version is None:
             self.read()
-        assert self._fingerprint is not None
+        expected = self._version
+        assert expected is not None
         if not updates and not new_columns and state == self._state:
             return
         check_not_open_in_app(self.path, self.source)
-        check_unchanged(self.path, self.source, self._fingerprint)
-        data = self._read_bytes()
-        if hashlib.sha256(data).hexdigest() != self._fingerprint:  # saved since the check
+        data, version = read_with_version(self.path, self.source)
+        if version != expected:
             raise ConflictError(
                 self.source,
-                f"{self.path.name} changed while syncing (saved by someone else?); nothing written",
+                f"{self.path.name} changed while syncing (saved by someone else?); nothing "
+                "written, the next run plans it again",
             )
         tab = TrackerTab(self._tab_title, self.header_row, self._header)
         new_state = None if state == self._state else state
         content = apply_updates(data, tab, updates, new_columns, new_state, self.source)
-        atomic_write(self.path, lambda out: out.write(content), backup=True)
-        self._fingerprint = None
+        atomic_write(
+            self.path,
+            writing(content),
+            backup=True,
+            expected=expected,
+            source=self.source,
+        )
+        self._version = None
         self._state = state
 
     def find_formulas(self, data: SheetData, updates: Sequence[CellUpdate]) -> set[tuple[int, int]]:

@@ -130,7 +130,7 @@ def test_killed_at_each_write_step_then_run_again(
             assert result.failed is None, result.failed
             assert result.conflicts == [], (k, after)
             assert contents(path) == expected, (k, after)
-            assert not [p.name for p in folder.iterdir() if p.name.endswith(".tmp")]
+            assert not [p.name for p in folder.iterdir() if ".syncer-tmp-" in p.name]
 
 
 def saved_by_a_person(path: Path) -> None:
