@@ -412,7 +412,7 @@ def test_a_digest_mode_that_is_not_octal_is_a_config_error(tmp_path: Path) -> No
     config.write_text('[run]\ndigest_mode = "rw-r--r--"\n', encoding="utf-8")
     result = CliRunner().invoke(cli, ["sync", "--config", str(config)])
     assert result.exit_code == 2
-    assert "run.digest_mode" in result.output
+    assert "[run] digest_mode" in result.output
 
 
 # -- a csv in a legacy encoding -------------------------------------------------------------------
