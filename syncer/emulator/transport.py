@@ -118,6 +118,24 @@ class EmulatorAdapter(BaseAdapter):
         """Nothing to release."""
 
 
+class CountingAdapter(EmulatorAdapter):
+    """An ``EmulatorAdapter`` that keeps each exchange: (method, URL, request body, reply body),
+    for tests and benchmarks that measure what a sync sends and receives."""
+
+    def __init__(self, emulator: Emulator) -> None:
+        super().__init__(emulator)
+        self.exchanges: list[tuple[str, str, bytes, bytes]] = []
+
+    def send(
+        self, request: requests.PreparedRequest, *args: Any, **kwargs: Any
+    ) -> requests.Response:
+        response = super().send(request, *args, **kwargs)
+        body = request.body or b""
+        sent = body.encode() if isinstance(body, str) else bytes(body)
+        self.exchanges.append((request.method or "", request.url or "", sent, response.content))
+        return response
+
+
 def mount_emulator(session: requests.Session, emulator: Emulator) -> EmulatorAdapter:
     """Route every Google host (and http://emulator.invalid) of ``session`` to ``emulator``."""
     adapter = EmulatorAdapter(emulator)

@@ -57,6 +57,7 @@ from syncer.google.sheet_cells import (
     spreadsheet_key,
     to_serial,
 )
+from syncer.google.state_rows import changed_blocks, placed
 from syncer.model import CellValue
 
 log = logging.getLogger(__name__)
@@ -77,7 +78,7 @@ class SheetsBackend(SheetLayout, Backend):
         self._header: list[str] = []
         self._state = SyncState()
         self._stored_meta: list[list[str]] = []
-        self._state_rows = 0
+        self._state_values: list[list[Any]] = []  # ``_syncer`` as read or last written
         self._rows: list[list[CellValue]] = []  # the data rows as read, for the re-check
 
     # -- identity and links ----------------------------------------------------------------
@@ -123,7 +124,7 @@ class SheetsBackend(SheetLayout, Backend):
         self._state = SyncState.from_rows(state_values)
         self.meta = SheetMeta.from_rows(state_values)
         self._stored_meta = self.meta.to_rows()
-        self._state_rows = len(state_values)
+        self._state_values = [list(row) for row in state_values]
         self._tracker_grid = echoed_grid(tracker.get("range", ""))
         self._state_grid = echoed_grid(state.get("range", "")) if state else None
         title, first_row = split_echo(tracker.get("range", ""))
@@ -337,27 +338,26 @@ class SheetsBackend(SheetLayout, Backend):
         need = Need(
             rows=max((row + 1 for row, _ in cells), default=0),
             columns=len(header),
-            state_rows=len(state.to_rows()) + len(meta_rows) + 2,
+            state_rows=len(placed(self._state_values, state.to_rows() + meta_rows)) + 2,
         )
         setup = new_columns or not self._state_sheet_exists or not self._has_named_range()
         if setup or self._growth(need):
             self._structure(header, first_new, list(new_columns), need)
             meta_rows = self.meta.to_rows()
-        state_rows = state.to_rows() + meta_rows
-        stored = len(state_rows)
-        state_rows += [["", "", ""]] * max(0, self._state_rows - len(state_rows))
+        state_rows = placed(self._state_values, state.to_rows() + meta_rows)
         data = [
             {"range": block.a1(self._title), "values": block.values} for block in rectangles(cells)
         ]
-        data.append(
-            {"range": f"{quote_title(STATE_SHEET)}!A1:C{len(state_rows)}", "values": state_rows}
-        )
+        data += [
+            {"range": block.a1(quote_title(STATE_SHEET)), "values": block.values}
+            for block in changed_blocks(self._state_values, state_rows)
+        ]
         body = {"valueInputOption": "RAW", "data": data}
         self._call("writing", lambda: self.client.values_batch_update(self.key, body))
         self._header = header
         self._state = state
         self._stored_meta = meta_rows
-        self._state_rows = stored
+        self._state_values = state_rows
 
 
 def _trimmed(header: Sequence[str]) -> list[str]:
