@@ -13,9 +13,6 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import jsonschema
-from jsonschema.exceptions import best_match
-
 from syncer.dates import (
     DateOrder,
     WorkCalendar,
@@ -165,6 +162,9 @@ def _did_you_mean(key: str, allowed: Iterable[str]) -> str:
 
 
 def validate(data: Mapping[str, Any], origin: str) -> None:
+    import jsonschema  # here, not at the top: a run without a config never pays for it
+    from jsonschema.exceptions import best_match
+
     validator = jsonschema.Draft202012Validator(schema("config"))
     error = best_match(validator.iter_errors(data))
     if error is None:

@@ -12,9 +12,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-from jsonschema.exceptions import best_match
-
 from syncer.errors import ConfigError
 from syncer.resources import schema
 from syncer.toml_files import read_toml
@@ -34,6 +31,9 @@ def read_settings(tracker: Path) -> dict[str, Any]:
     data = read_toml(path, "the tracker's settings")
     if "source" in data:
         raise ConfigError(f"{path}: key source: not here (this file belongs to {tracker.name})")
+    import jsonschema  # only when a settings file exists: most runs never validate one
+    from jsonschema.exceptions import best_match
+
     entry_schema = schema("config")["properties"]["trackers"]["items"]
     validator = jsonschema.Draft202012Validator(entry_schema)
     error = best_match(validator.iter_errors({"source": str(tracker), **data}))
