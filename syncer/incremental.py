@@ -71,7 +71,11 @@ def replan_on(
 
 def row_texts(cells: Sequence[CellValue]) -> list[str]:
     """The row's cells as canonical text, trailing blanks dropped (ragged rows compare equal)."""
-    texts = [value if type(value) is str else canonical_text(value) for value in cells]
+    # Text and blank inline: a big file's row has a dozen of them and a call each adds up.
+    texts = [
+        value if type(value) is str else "" if value is None else canonical_text(value)
+        for value in cells
+    ]
     while texts and texts[-1] == "":
         texts.pop()
     return texts

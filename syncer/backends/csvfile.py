@@ -60,6 +60,19 @@ class _Dialect:
         return re.compile(f"[^{re.escape(self.delimiter)}{re.escape(self.newline)}]*")
 
 
+def _converted(text: str, kind: OwnedKind, converted: dict[str, CellValue]) -> CellValue:
+    """``owned_value_from_text``, once per distinct text of a column: due dates and actions
+    recur all down a big file (dates and text are immutable, so rows may share them). Draft
+    paths and row ids are unique per row, so caching them would only cost memory."""
+    if kind in _UNIQUE_KINDS:
+        return owned_value_from_text(text, kind)
+    try:
+        return converted[text]
+    except KeyError:
+        value = converted[text] = owned_value_from_text(text, kind)
+        return value
+
+
 class _Scanner:
     """Splits the file's text into records and fields, keeping each field's raw text."""
 
@@ -405,7 +418,7 @@ class _Loaded:
         # all down a file, so a 100,000-row file holds a few hundred of them in a million cells.
         seen: dict[str, str] = {}
         shared = seen.setdefault
-        kinds: list[tuple[int, OwnedKind | None]] = []
+        owned: list[tuple[int, OwnedKind, dict[str, CellValue]]] = []
         for index, (start, _stop, raws) in enumerate(self.scanner.records()):
             self.starts.append(start)
             self.field_counts.append(len(raws))
@@ -414,16 +427,20 @@ class _Loaded:
             quoted = '"' in "".join(raws)  # one C-level scan instead of one call per field
             if index == self.header_index:
                 self.header = [field_value(raw) for raw in raws] if quoted else raws
-                kinds = [(i, owned_kind(h)) for i, h in enumerate(self.header) if owned_kind(h)]
+                owned = [
+                    (i, kind, {}) for i, h in enumerate(self.header) if (kind := owned_kind(h))
+                ]
                 width = len(raws)
                 continue
             width = max(width, len(raws))
             if quoted:
                 raws = [field_value(raw) if raw[:1] == '"' else raw for raw in raws]
             row: list[CellValue] = [shared(value, value) if value else None for value in raws]
-            for column, kind in kinds:
-                if column < len(row) and isinstance(row[column], str):
-                    row[column] = owned_value_from_text(str(row[column]), kind)
+            for column, kind, converted in owned:
+                if column < len(row):
+                    text = row[column]
+                    if type(text) is str:
+                        row[column] = _converted(text, kind, converted)
             self.rows.append(row)
         self.starts.append(len(self.text))
         self.header += [""] * (width - len(self.header))
