@@ -11,6 +11,7 @@ template, a copied Row ID, the change day reached) plans the row in full.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
@@ -69,11 +70,18 @@ def replan_on(
     return min(day for day in candidates if day > today)
 
 
+@functools.lru_cache(maxsize=4096, typed=True)
+def _cached_text(value: CellValue) -> str:
+    """``canonical_text`` of a date, datetime or number, once: every row of a big tracker
+    holds a Last Synced stamp and due dates that recur, and ``strftime`` is slow."""
+    return canonical_text(value)
+
+
 def row_texts(cells: Sequence[CellValue]) -> list[str]:
     """The row's cells as canonical text, trailing blanks dropped (ragged rows compare equal)."""
     # Text and blank inline: a big file's row has a dozen of them and a call each adds up.
     texts = [
-        value if type(value) is str else "" if value is None else canonical_text(value)
+        value if type(value) is str else "" if value is None else _cached_text(value)
         for value in cells
     ]
     while texts and texts[-1] == "":
