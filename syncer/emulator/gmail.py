@@ -38,10 +38,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
-from email.utils import getaddresses, make_msgid, parsedate_to_datetime
+from email.utils import getaddresses, make_msgid
 from typing import Any
 
 from syncer.emulator.core import Emulator, Identity, Request, Response, google_error
+from syncer.emulator.discovery import find_method
 
 PREFIX = "/gmail/v1/users/"
 SCOPE = "https://www.googleapis.com/auth/"
@@ -482,14 +483,6 @@ def _matches(message: Message, query: str) -> bool:
     return True
 
 
-def sent_on(message: Message) -> float:
-    """When a message was sent, from its Date header (else its internal date)."""
-    try:
-        return parsedate_to_datetime(message.header("Date")).timestamp()
-    except (TypeError, ValueError):
-        return message.internal_date / 1000
-
-
 class GmailQuota:
     """Gmail's per-user quota units a minute (opt-in, like the Sheets QuotaLimiter)."""
 
@@ -508,7 +501,8 @@ class GmailQuota:
     def before_hook(self, request: Request) -> Response | None:
         if not request.path.startswith(PREFIX):
             return None
-        method = _method_name(request)
+        found = find_method(request)
+        method = found.method.id.removeprefix("gmail.users.") if found else ""
         units = UNITS.get(method, 5)
         user = self.emulator.identify(request).email
         now = self.clock()
@@ -521,13 +515,3 @@ class GmailQuota:
         window.append((now, units))
         self.spent[user] = window
         return None
-
-
-def _method_name(request: Request) -> str:
-    parts = request.path[len(PREFIX) :].split("/")
-    resource = parts[1] if len(parts) > 1 else ""
-    if request.method == "GET":
-        verb = "get" if len(parts) > 2 else "list"
-    else:
-        verb = {"POST": "create", "PUT": "update", "DELETE": "delete"}.get(request.method, "")
-    return f"{resource}.{verb}"

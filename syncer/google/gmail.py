@@ -15,8 +15,7 @@ id, the message id it wrote, the thread, and a fingerprint of what it wrote.
 from __future__ import annotations
 
 import base64
-import logging
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from email.message import EmailMessage
@@ -38,8 +37,6 @@ from syncer.mail import Contact, EmailDraft
 
 if TYPE_CHECKING:
     from syncer.plan import TrackerPlan
-
-log = logging.getLogger(__name__)
 
 GMAIL_API = "https://gmail.googleapis.com/gmail/v1/users/me"
 STATE_KEY = "gmail"
@@ -379,9 +376,6 @@ def _gmail_problem(reply: requests.Response) -> str:
             "sign in again"
         )
     return f"Gmail answered {reply.status_code}: {message}"
-
-
-GmailOpener = Callable[[TrackerConfig], GmailDrafts]
 
 
 def open_gmail(
