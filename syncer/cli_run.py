@@ -16,17 +16,21 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from types import FrameType
+from typing import IO
 
 import click
-from rich.console import Console
-from rich.progress import Progress
 
 from syncer.config import TrackerConfig
 from syncer.exitcodes import ExitCode
 from syncer.journal import Journal
 from syncer.logs import json_logs, notice, notice_text
-from syncer.output import json_document, json_document_pieces, summary_counts, summary_line
-from syncer.report import print_report, tracker_title
+from syncer.output import (
+    json_document,
+    json_document_pieces,
+    summary_counts,
+    summary_line,
+    tracker_title,
+)
 from syncer.results import TrackerResult
 from syncer.sync import RunOptions, open_backend, sync_each
 
@@ -48,12 +52,10 @@ def run_sync(
 
     With ``journal`` every write is journaled (a dry run and the demo have none).
     """
-    err = Console(stderr=True, soft_wrap=False)
-    out = Console(soft_wrap=False)
     opener = journal.opener(open_backend) if journal is not None else open_backend
     with (
         stop_on_signals(journal, dry_run=options.dry_run),
-        progress_display(err, len(trackers)) as on_done,
+        progress_display(len(trackers)) as on_done,
     ):
         outcomes = sync_each(
             trackers,
@@ -65,15 +67,19 @@ def run_sync(
         )
     results = [result for result, _ in outcomes]
     if as_json:
-        if out.is_terminal:
+        if is_terminal(sys.stdout):
             click.echo(json_document(results, dry_run=options.dry_run))
         else:  # one line, written in pieces: a 100,000-row document is never whole in memory
             for piece in json_document_pieces(results, dry_run=options.dry_run):
                 click.echo(piece, nl=False)
             click.echo()
     else:
+        from rich.console import Console  # the report is laid out (and styled) by rich
+
+        from syncer.report import print_report
+
         print_report(
-            out,
+            Console(soft_wrap=False),
             results,
             today=options.today or date.today(),
             show_all=show_all,
@@ -92,10 +98,30 @@ def run_sync(
     return results
 
 
+def is_terminal(stream: IO[str]) -> bool:
+    """Whether rich takes ``stream`` (stdout or stderr) for a terminal, rich imported only when
+    it could: a stream that is no tty, with neither of the variables that make rich take one
+    for a terminal (TTY_COMPATIBLE=1, FORCE_COLOR), is none (a --json or cron run then never
+    loads rich)."""
+    try:
+        tty = stream.isatty()
+    except (AttributeError, ValueError):  # no isatty, or closed
+        tty = False
+    if not tty and os.environ.get("TTY_COMPATIBLE") != "1" and not os.environ.get("FORCE_COLOR"):
+        return False
+    from rich.console import Console
+
+    return Console(file=stream).is_terminal
+
+
 @contextmanager
-def progress_display(console: Console, total: int) -> Iterator[Callable[[TrackerResult], None]]:
+def progress_display(total: int) -> Iterator[Callable[[TrackerResult], None]]:
     """A progress bar on a terminal; one log line per tracker otherwise (cron)."""
-    if console.is_terminal and total > 1 and not json_logs():
+    if total > 1 and not json_logs() and is_terminal(sys.stderr):
+        from rich.console import Console
+        from rich.progress import Progress
+
+        console = Console(stderr=True, soft_wrap=False)
         with Progress(console=console, transient=True) as progress:
             task = progress.add_task("syncing", total=total)
             yield lambda result: progress.advance(task)

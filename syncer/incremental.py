@@ -71,7 +71,7 @@ def replan_on(
 
 
 @functools.lru_cache(maxsize=4096, typed=True)
-def _cached_text(value: CellValue) -> str:
+def cell_text(value: CellValue) -> str:
     """``canonical_text`` of a date, datetime or number, once: every row of a big tracker
     holds a Last Synced stamp and due dates that recur, and ``strftime`` is slow."""
     return canonical_text(value)
@@ -81,7 +81,7 @@ def row_texts(cells: Sequence[CellValue]) -> list[str]:
     """The row's cells as canonical text, trailing blanks dropped (ragged rows compare equal)."""
     # Text and blank inline: a big file's row has a dozen of them and a call each adds up.
     texts = [
-        value if type(value) is str else "" if value is None else _cached_text(value)
+        "" if value is None else value if type(value) is str else cell_text(value)
         for value in cells
     ]
     while texts and texts[-1] == "":
@@ -90,23 +90,38 @@ def row_texts(cells: Sequence[CellValue]) -> list[str]:
 
 
 def row_fingerprint(settings: str, texts: Sequence[str]) -> str:
-    """A fingerprint of a row's cells under the tracker's settings. The texts are hashed as
-    their list's ``repr`` (quoted and escaped), so no text can pass for its neighbours."""
-    hasher = hashlib.blake2b(settings.encode(), digest_size=12)
-    hasher.update(repr(texts).encode("utf-8", "surrogatepass"))
+    """A fingerprint of a row's cells under the tracker's settings.
+
+    The texts are hashed joined by NUL, which no text of theirs holds (then no text can pass for
+    its neighbours); a row whose text holds a NUL is hashed as its list's ``repr`` instead
+    (quoted and escaped, so it holds none), the two marked apart by what comes first.
+    """
+    hasher = _settings_hasher(settings).copy()
+    joined = "\x00".join(texts)
+    if joined.count("\x00") == len(texts) - 1 or not texts:
+        hasher.update(f"j{len(texts)}\x00{joined}".encode("utf-8", "surrogatepass"))
+    else:
+        hasher.update(b"r")
+        hasher.update(repr(texts).encode("utf-8", "surrogatepass"))
     return hasher.hexdigest()
+
+
+@functools.lru_cache(maxsize=64)
+def _settings_hasher(settings: str) -> hashlib.blake2b:
+    """The hasher fed a tracker's settings, copied for each row (the settings are hashed once)."""
+    return hashlib.blake2b(settings.encode(), digest_size=12)
 
 
 def memo(replan_day: date, fingerprint: str) -> str:
     return f"{replan_day.isoformat()}/{fingerprint}"
 
 
-def memo_holds(value: str | None, today_iso: str, fingerprint: str) -> bool:
-    """True when a memo says the row is settled today: its change day is still to come and the
-    row's cells are the very ones syncer left."""
-    if not value or len(value) < 12 or value[10] != "/":
-        return False
-    return value[:10] > today_iso and value[11:] == fingerprint
+def memo_fingerprint(value: str | None, today_iso: str) -> str | None:
+    """The fingerprint a memo remembers when its change day is still to come (None otherwise):
+    the row is settled today when its cells have that very fingerprint."""
+    if not value or len(value) < 12 or value[10] != "/" or value[:10] <= today_iso:
+        return None
+    return value[11:]
 
 
 def settings_key(parts: Iterable[object], template_files: Iterable[Traversable | Path]) -> str:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import Counter
 from collections.abc import Iterator, Sequence
+from datetime import date
+from json.encoder import encode_basestring as _quote  # json.dumps(ensure_ascii=False)'s
 from typing import Any
 
 from syncer.gcpause import collector_paused
 from syncer.model import Urgency
-from syncer.report import planned_phrase
-from syncer.results import TrackerResult
+from syncer.results import RowResult, TrackerResult
 
 _ROWS_PER_PIECE = 5_000
 
@@ -76,14 +78,49 @@ def _rows_json(result: TrackerResult) -> Iterator[str]:
     yield "["
     rows = result.rows
     for start in range(0, len(rows), _ROWS_PER_PIECE):
-        batch = [row.as_json() for row in rows[start : start + _ROWS_PER_PIECE]]
         yield ", " if start else ""
-        yield _dumps(batch)[1:-1]
+        yield ", ".join(map(row_json, rows[start : start + _ROWS_PER_PIECE]))
     yield "]"
+
+
+def row_json(row: RowResult) -> str:
+    """``_dumps(row.as_json())``, laid out by hand: building each row's dict cost more than
+    encoding it. Actions and urgencies are ``StrEnum``s, encoded as their text; a due date's ISO
+    text needs no escaping."""
+    decision = row.decision
+    action, due = decision.action, decision.due_on
+    return (
+        f'{{"row": {int.__repr__(row.row)}, '
+        f'"action": {"null" if action is None else _quote(action)}, '
+        f'"due": {"null" if due is None else _due_json(due)}, '
+        f'"urgency": {_quote(decision.urgency)}, "why": {_quote(decision.why)}}}'
+    )
+
+
+@functools.lru_cache(maxsize=1024)
+def _due_json(due: date) -> str:
+    return f'"{due.isoformat()}"'
 
 
 def _dumps(value: object) -> str:
     return json.dumps(value, ensure_ascii=False)
+
+
+def tracker_title(result: TrackerResult) -> str:
+    """A tracker as people know it: the client's name with its file or URL, or the source."""
+    return f"{result.client} ({result.source})" if result.client else result.source
+
+
+def planned_phrase(cells: int, rows: int, columns: int) -> str:
+    """ "would write 35 cells in 12 rows" (and add columns), or "would change nothing"."""
+    if not cells and not columns:
+        return "would change nothing"
+    parts = []
+    if columns:
+        parts.append(f"add {columns} column(s)")
+    if cells:
+        parts.append(f"write {cells} cell(s) in {rows} row(s)")
+    return "would " + " and ".join(parts)
 
 
 def summary_counts_line(counts: dict[str, int], *, dry_run: bool) -> str:

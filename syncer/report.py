@@ -20,6 +20,7 @@ from rich.text import Text
 
 from syncer.backends.base import canonical_text
 from syncer.model import Urgency
+from syncer.output import planned_phrase, tracker_title
 from syncer.plan import TrackerPlan
 from syncer.results import RowResult, TrackerResult
 
@@ -63,11 +64,6 @@ def _sections(result: TrackerResult, today: date, show_all: bool) -> list[Sectio
     if show_all:
         sections.append(Section("Nothing to do", "dim", by_urgency[Urgency.DONE]))
     return [section for section in sections if section.rows]
-
-
-def tracker_title(result: TrackerResult) -> str:
-    """A tracker as people know it: the client's name with its file or URL, or the source."""
-    return f"{result.client} ({result.source})" if result.client else result.source
 
 
 def _cut(text: str, width: int) -> str:
@@ -173,18 +169,6 @@ def tracker_outcome(result: TrackerResult) -> str:
 
 def planned_words(result: TrackerResult) -> str:
     return planned_phrase(result.cells_planned, result.rows_planned, result.columns_planned)
-
-
-def planned_phrase(cells: int, rows: int, columns: int) -> str:
-    """ "would write 35 cells in 12 rows" (and add columns), or "would change nothing"."""
-    if not cells and not columns:
-        return "would change nothing"
-    parts = []
-    if columns:
-        parts.append(f"add {columns} column(s)")
-    if cells:
-        parts.append(f"write {cells} cell(s) in {rows} row(s)")
-    return "would " + " and ".join(parts)
 
 
 def print_report(

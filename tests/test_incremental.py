@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 
 from syncer.config import TrackerConfig
-from syncer.incremental import replan_on
+from syncer.incremental import replan_on, row_fingerprint
 from syncer.model import Application, Urgency
 from syncer.parse import RowParser
 from syncer.policy import Policy
@@ -48,6 +48,22 @@ def test_nothing_the_rules_or_drafts_see_changes_before_the_change_day(
         assert drafted(first.due_on, day) == drafted(first.due_on, today), day
         assert day.year == today.year, day  # drafts show a date's year when it is not this year's
         day += timedelta(days=1)
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        (["a\x00b"], ["a", "b"]),
+        ([], [""]),
+        (["", "a"], ["\x00a"]),
+        (["['\\x00']"], ["\x00"]),  # one row's repr is another's text
+        (["a", "b"], ["a", "b", ""]),
+    ],
+)
+def test_no_row_of_texts_passes_for_another(one: list[str], other: list[str]) -> None:
+    assert row_fingerprint("s", one) != row_fingerprint("s", other)
+    assert row_fingerprint("s", one) == row_fingerprint("s", list(one))
+    assert row_fingerprint("s", one) != row_fingerprint("t", one)
 
 
 def test_templates_that_read_today_are_planned_every_day() -> None:

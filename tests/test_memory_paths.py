@@ -16,8 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from syncer.backends.base import CellUpdate, SyncState
-from syncer.backends.csvfile import (
-    CsvBackend,
+from syncer.backends.csvfile import CsvBackend
+from syncer.backends.sidecar import (
     _NotTheWrittenLayout,
     state_json_pieces,
     state_rows_streamed,
@@ -169,7 +169,7 @@ def test_a_state_file_laid_out_otherwise_is_read_in_full(tmp_path: Path) -> None
 def test_the_state_file_is_written_a_batch_at_a_time(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("syncer.backends.csvfile._STATE_ROWS_PER_WRITE", 50)
+    monkeypatch.setattr("syncer.backends.sidecar._STATE_ROWS_PER_WRITE", 50)
     state = SyncState(
         {f"r{i:05}": {"due_date": f"{i:016x}", "why": f"{i * 7:016x}"} for i in range(4_000)},
         data_rows=4_000,

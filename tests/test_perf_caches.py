@@ -14,7 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from syncer.backends.base import CellUpdate, canonical_text, digest
-from syncer.backends.csvfile import CsvBackend, _Dialect, _Scanner, state_json
+from syncer.backends.csvfile import CsvBackend, _Dialect, _Scanner
+from syncer.backends.sidecar import state_json
 from syncer.columns import resolve_columns
 from syncer.config import TrackerConfig
 from syncer.dates import BadDate, DateOrder, parse_datetime

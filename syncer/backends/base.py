@@ -9,10 +9,11 @@ from __future__ import annotations
 import hashlib
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from sys import intern
+from typing import TYPE_CHECKING, Any
 
 from syncer.model import CellValue
 
@@ -35,7 +36,112 @@ def digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-@dataclass
+def unpack(packed: str) -> dict[str, str]:
+    """A packed state row's ``field:digest`` pairs (text that is no pair is skipped)."""
+    # Names interned: 100,000 rows name the same few fields 800,000 times.
+    return {intern(name): value for name, value in _PAIRS.findall(packed)}
+
+
+def pack(pairs: Mapping[str, str]) -> str:
+    return " ".join(f"{name}:{value}" for name, value in sorted(pairs.items()))
+
+
+_VALUE = re.compile(r"\S*")
+
+
+class StateCells(MutableMapping[str, dict[str, str]]):
+    """Row id -> {field: digest}. A row read from storage stays the packed text it was stored
+    as until someone asks for its pairs: a nightly run plans a few rows of 100,000, and a
+    settled row's state is carried over as that text (half the memory of its dict, and none
+    of the time to build it)."""
+
+    __slots__ = ("_rows",)
+
+    def __init__(self, rows: Mapping[str, dict[str, str]] | None = None) -> None:
+        self._rows: dict[str, dict[str, str] | str] = dict(rows) if rows else {}
+
+    @classmethod
+    def from_packed(cls, rows: Iterable[Sequence[str]]) -> StateCells:
+        """Rows of (row id, packed text), the later of two with one id winning."""
+        cells = cls()
+        cells._rows.update(rows)  # type: ignore[arg-type]
+        return cells
+
+    def __getitem__(self, row_id: str) -> dict[str, str]:
+        value = self._rows[row_id]
+        if type(value) is str:
+            value = self._rows[row_id] = unpack(value)
+        return value  # type: ignore[return-value]
+
+    def get(self, row_id: str, default: Any = None) -> Any:
+        return self[row_id] if row_id in self._rows else default
+
+    def __setitem__(self, row_id: str, pairs: dict[str, str]) -> None:
+        self._rows[row_id] = pairs
+
+    def __delitem__(self, row_id: str) -> None:
+        del self._rows[row_id]
+
+    def __contains__(self, row_id: object) -> bool:
+        return row_id in self._rows
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def value(self, row_id: str, name: str) -> str | None:
+        """One field's digest of a row (None when the row or the field is not there), read
+        from a packed row without unpacking it when the field comes first and only once
+        (as syncer writes the memo, ``_p``)."""
+        stored = self._rows.get(row_id)
+        if stored is None:
+            return None
+        if type(stored) is str:
+            key = name + ":"
+            if key not in stored:
+                return None
+            if stored.startswith(key) and stored.find(key, 1) < 0:
+                matched = _VALUE.match(stored, len(key))
+                assert matched is not None  # \S* matches anywhere
+                return matched.group()
+            stored = self[row_id]
+        return stored.get(name)  # type: ignore[union-attr]
+
+    def carry(self, row_id: str, source: StateCells) -> None:
+        """Keep ``source``'s row as it is (packed or not): the row is settled."""
+        self._rows[row_id] = source._rows[row_id]
+
+    def packed_row(self, row_id: str) -> str:
+        stored = self._rows[row_id]
+        return stored if type(stored) is str else pack(stored)  # type: ignore[arg-type]
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, StateCells):
+            return isinstance(other, Mapping) and dict(self.items()) == dict(other.items())
+        mine, theirs = self._rows, other._rows
+        if len(mine) != len(theirs):
+            return False
+        for row_id, stored in mine.items():
+            their = theirs.get(row_id)
+            if stored is their:
+                continue
+            if their is None:
+                return False
+            if type(stored) is str and stored == their:
+                continue
+            if self[row_id] != other[row_id]:
+                return False
+        return True
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"StateCells({dict(self.items())!r})"
+
+
+@dataclass(init=False)
 class SyncState:
     """What syncer last wrote, kept inside the tracker (hidden sheet) or beside it (sidecar).
 
@@ -44,10 +150,16 @@ class SyncState:
     data rows the last run saw (for the zero-rows guard).
     """
 
-    cells: dict[str, dict[str, str]] = field(default_factory=dict)
-    data_rows: int | None = None
+    cells: StateCells
+    data_rows: int | None
 
     STATE_HEADER = ("row_id", "digests")
+
+    def __init__(
+        self, cells: Mapping[str, dict[str, str]] | None = None, data_rows: int | None = None
+    ) -> None:
+        self.cells = cells if isinstance(cells, StateCells) else StateCells(cells)
+        self.data_rows = data_rows
 
     def to_rows(self) -> list[list[str]]:
         """Serialise as a two-column table (header first) for a hidden sheet or a sidecar.
@@ -64,25 +176,32 @@ class SyncState:
             yield ["_meta", f"data_rows:{self.data_rows}"]
         cells = self.cells
         for row_id in sorted(cells):
-            packed = " ".join(f"{name}:{value}" for name, value in sorted(cells[row_id].items()))
-            yield [row_id, packed]
+            yield [row_id, cells.packed_row(row_id)]
 
     @classmethod
     def from_rows(cls, rows: Iterable[Sequence[object]]) -> SyncState:
+        """The state a table of rows holds; each row's pairs are read when first asked for."""
+        return cls.from_packed(
+            (cells[0], cells[1])
+            for cells in ([("" if v is None else str(v)) for v in raw] + ["", ""] for raw in rows)
+        )
+
+    @classmethod
+    def from_packed(cls, rows: Iterable[Sequence[str]]) -> SyncState:
+        """``from_rows`` of [row id, packed text] rows of two texts, as a sidecar reader finds
+        them."""
         state = cls()
-        # One string per field name: 100,000 rows name the same few fields 800,000 times.
-        names: dict[str, str] = {}
-        for raw in rows:
-            cells = [("" if v is None else str(v)) for v in raw] + ["", ""]
-            row_id, packed = cells[0], cells[1]
-            if not row_id or (row_id, packed) == cls.STATE_HEADER:
-                continue
-            pairs = {names.setdefault(name, name): value for name, value in _PAIRS.findall(packed)}
-            if row_id == "_meta":
-                if pairs.get("data_rows", "").isdigit():
-                    state.data_rows = int(pairs["data_rows"])
-                continue
-            state.cells[row_id] = pairs
+        header_id, header_packed = cls.STATE_HEADER
+
+        def data(row: Sequence[str]) -> bool:
+            if row[0] != "_meta":
+                return bool(row[0]) and (row[0] != header_id or row[1] != header_packed)
+            found = unpack(row[1]).get("data_rows", "")
+            if found.isdigit():
+                state.data_rows = int(found)
+            return False
+
+        state.cells = StateCells.from_packed(filter(data, rows))
         return state
 
 

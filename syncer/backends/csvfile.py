@@ -15,13 +15,10 @@ The sync state lives beside the file in ``<name>.csv.syncer.json``.
 from __future__ import annotations
 
 import io
-import itertools
-import json
 import re
 from array import array
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from json.encoder import encode_basestring_ascii as _quote_ascii
 from operator import attrgetter
 from pathlib import Path
 from typing import IO
@@ -36,16 +33,15 @@ from syncer.backends.local import (
     owned_value_from_text,
 )
 from syncer.backends.replace_file import FileVersion, atomic_write, read_with_version
+from syncer.backends.sidecar import read_state_file, write_state_json
 from syncer.columns import find_column
 from syncer.errors import HeaderError, TrackerError
 from syncer.model import CellValue
 
 _BOM = b"\xef\xbb\xbf"
 _QUOTED = re.compile(r'"[^"]*(?:""[^"]*)*"')
-_STATE_FORMAT = "syncer-state/1"
 _MEMO_SIZE = 2_500  # remembered texts per column
 _MEMO_TEXT_LENGTH = 200  # longer texts rarely repeat; remembering them would cost memory
-_STATE_ROWS_PER_WRITE = 5_000
 _UNIQUE_KINDS = (OwnedKind.DRAFT, OwnedKind.ROW_ID)
 
 _Memo = dict[tuple[type, CellValue], str]
@@ -219,83 +215,6 @@ def _nth_line(text: str, newline: str, number: int) -> str:
     return text[position : len(text) if end < 0 else end]
 
 
-def state_json(rows: list[list[str]]) -> str:
-    """``json.dumps({"format": ..., "rows": rows}, indent=1)``, byte for byte, built directly.
-
-    With ``indent`` json.dumps runs its pure-Python encoder: most of a second for the state of
-    a 100,000-row tracker. The state is text pairs only, so the layout is simple to write out.
-    """
-    if not all(type(cell) is str for row in rows for cell in row):
-        return json.dumps({"format": _STATE_FORMAT, "rows": rows}, indent=1)
-    return "".join(state_json_pieces(rows))
-
-
-def state_json_pieces(rows: Iterable[Sequence[object]]) -> Iterator[str]:
-    """``state_json`` in pieces (one per row), so a writer need not hold the whole text.
-
-    Text cells are laid out by hand; any other cell must be a JSON scalar (number, bool, None),
-    whose text json.dumps writes the same with or without ``indent``.
-    """
-    yield f'{{\n "format": {_quote_ascii(_STATE_FORMAT)},\n "rows": '
-    opening = "[\n"
-    for row in rows:
-        if row:
-            cells = ",\n".join(
-                "   " + (_quote_ascii(cell) if type(cell) is str else json.dumps(cell))
-                for cell in row
-            )
-            yield f"{opening}  [\n{cells}\n  ]"
-        else:
-            yield f"{opening}  []"
-        opening = ",\n"
-    yield "[]\n}" if opening == "[\n" else "\n ]\n}"
-
-
-class _NotTheWrittenLayout(Exception):
-    """The state file is not laid out as ``state_json_pieces`` writes it."""
-
-
-_STATE_OPENING = ("{\n", f' "format": {_quote_ascii(_STATE_FORMAT)},\n', ' "rows": [\n')
-
-
-def state_rows_streamed(lines: Iterable[str]) -> Iterator[list[str]]:
-    """The rows of a state file as ``state_json_pieces`` lays it out, a line at a time.
-
-    ``json.loads`` of a 1.6-million-row state holds the whole text and every row's list at
-    once (about 700 MB beyond the state itself); this holds one row. Any other layout raises
-    ``_NotTheWrittenLayout`` (the caller then parses it in full).
-    """
-    lines = iter(lines)
-    if tuple(itertools.islice(lines, 3)) != _STATE_OPENING:
-        raise _NotTheWrittenLayout
-    row: list[str] | None = None
-    for line in lines:
-        if row is not None and line.startswith('   "'):
-            body = line[3:].rstrip("\n").removesuffix(",")
-            plain = "\\" not in body and len(body) >= 2 and body.endswith('"')
-            row.append(body[1:-1] if plain else json.loads(body))  # json undoes escapes
-        elif row is None and line in ("  [\n", "  []\n", "  [],\n"):
-            if line == "  [\n":
-                row = []
-            else:
-                yield []
-        elif row is not None and line in ("  ]\n", "  ],\n"):
-            yield row
-            row = None
-        elif row is None and line in (" ]\n", "}\n", "}"):
-            continue
-        else:
-            raise _NotTheWrittenLayout
-
-
-def write_state_json(out: IO[bytes], rows: Iterable[Sequence[object]]) -> None:
-    """Write ``state_json(rows)`` and a final newline as UTF-8, a batch of rows at a time."""
-    pieces = state_json_pieces(rows)
-    while batch := list(itertools.islice(pieces, _STATE_ROWS_PER_WRITE)):
-        out.write("".join(batch).encode("utf-8"))
-    out.write(b"\n")
-
-
 class CsvBackend(Backend):
     """A tracker in a delimited text file."""
 
@@ -361,27 +280,7 @@ class CsvBackend(Backend):
         self._loaded = None
 
     def _read_state(self) -> SyncState:
-        if not self.state_path.exists():
-            return SyncState()
-        try:
-            with self.state_path.open(encoding="utf-8") as handle:
-                return SyncState.from_rows(state_rows_streamed(handle))
-        except _NotTheWrittenLayout:
-            pass  # written by hand or by another tool: the general parser below
-        except (OSError, ValueError) as error:
-            raise TrackerError(
-                self.source, f"the sync state file {self.state_path.name} is unreadable: {error}"
-            ) from error
-        try:
-            stored = json.loads(self.state_path.read_text(encoding="utf-8"))
-            rows = stored["rows"] if stored.get("format") == _STATE_FORMAT else None
-        except (OSError, ValueError, AttributeError, KeyError) as error:
-            raise TrackerError(
-                self.source, f"the sync state file {self.state_path.name} is unreadable: {error}"
-            ) from error
-        if not isinstance(rows, list):
-            raise TrackerError(self.source, f"{self.state_path.name} is not a syncer state file")
-        return SyncState.from_rows(rows)
+        return read_state_file(self.state_path, self.source)
 
 
 class _Loaded:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from syncer.backends.base import SyncState
+from syncer.backends.base import StateCells, SyncState, unpack
 
 names = st.from_regex(r"[a-z_]{1,12}", fullmatch=True)
 digests = st.from_regex(r"[0-9a-f]{16}", fullmatch=True)
@@ -30,3 +30,24 @@ def test_mangled_pairs_keep_what_can_be_read() -> None:
     state = SyncState.from_rows([["r1", "due_date:ab:cd  why: junk :x"], ["_meta", "data_rows:x"]])
     assert state.cells == {"r1": {"due_date": "ab:cd", "why": ""}}
     assert state.data_rows is None
+
+
+packed_texts = st.lists(st.sampled_from(["_p:", "_p:x", "why:", "a", " ", "\t", ":", "_p", "b:1"]))
+
+
+@given(packed_texts.map("".join), st.sampled_from(["_p", "why", "b", "a"]))
+def test_a_packed_rows_field_is_what_its_pairs_say(packed: str, name: str) -> None:
+    cells = StateCells.from_packed([("r1", packed)])
+    assert cells.value("r1", name) == unpack(packed).get(name)
+    assert cells.value("r2", name) is None
+
+
+def test_rows_stay_packed_until_asked_for_and_compare_by_their_pairs() -> None:
+    stored = SyncState.from_rows([["r1", "why:ab  due_date:cd"], ["r2", "why:ef"]])
+    planned = SyncState({"r1": {"due_date": "cd", "why": "ab"}})
+    planned.cells.carry("r2", stored.cells)
+    assert planned.cells.packed_row("r2") == "why:ef"  # carried as it was stored
+    assert planned == stored and stored == planned
+    planned.cells["r2"]["why"] = "changed"
+    assert planned != stored
+    assert SyncState({"r1": {}}) != SyncState({"r2": {}})
