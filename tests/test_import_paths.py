@@ -5,6 +5,9 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
 
 from tests.trackers import write_csv
 
@@ -26,22 +29,46 @@ def imported(*arguments: str) -> set[str]:
     return set(done.stderr.strip().splitlines()[-1].split())
 
 
-def csv_sync_modules(tmp_path: Path) -> set[str]:
-    """The modules `syncer sync t.csv --json` imports, without a config."""
-    tracker = write_csv(
-        tmp_path / "t.csv",
-        ["Company", "Position", "Stage", "Applied On"],
-        [["Acme", "Analyst", "applied", "2026-11-20"]],
-    )
+HEADER = ["Company", "Position", "Stage", "Applied On"]
+ROW = ["Acme", "Analyst", "applied", "2026-11-20"]
+#: Libraries no local tracker's sync needs: the Google client stack, and dataframes.
+GOOGLE_AND_DATAFRAMES = {"gspread", "google", "googleapiclient", "requests", "pandas"}
+
+
+def sync_modules(tracker: Path) -> set[str]:
+    """The modules `syncer sync TRACKER --json` imports, without a config."""
     modules = imported("sync", str(tracker), "--today", "2026-11-26", "--json")
     assert "syncer" in modules
     return modules
 
 
+def csv_sync_modules(tmp_path: Path) -> set[str]:
+    return sync_modules(write_csv(tmp_path / "t.csv", HEADER, [ROW]))
+
+
+def xlsx_sync_modules(tmp_path: Path) -> set[str]:
+    """A first and a second sync of a .xlsx (the second reads and patches the state sheet)."""
+    book = Workbook()
+    sheet: Any = book.active
+    sheet.append(HEADER)
+    sheet.append(ROW)
+    book.save(tmp_path / "t.xlsx")
+    sync_modules(tmp_path / "t.xlsx")
+    return sync_modules(tmp_path / "t.xlsx")
+
+
 def test_a_csv_sync_never_loads_the_workbook_or_google_libraries(tmp_path: Path) -> None:
     modules = csv_sync_modules(tmp_path)
-    assert not modules & {"openpyxl", "numpy", "lxml", "pandas", "gspread", "google"}, modules
+    assert not modules & {"openpyxl", "numpy", "lxml", *GOOGLE_AND_DATAFRAMES}, modules
 
 
 def test_a_run_without_a_config_never_loads_jsonschema(tmp_path: Path) -> None:
     assert "jsonschema" not in csv_sync_modules(tmp_path), "it is for validating a config file"
+
+
+def test_a_xlsx_sync_loads_the_workbook_libraries_only(tmp_path: Path) -> None:
+    modules = xlsx_sync_modules(tmp_path)
+    # openpyxl reads the workbook's values (shared strings, dates, the state sheet); lxml edits
+    # the parts syncer writes. numpy comes with openpyxl (for numpy number types), unused.
+    assert {"openpyxl", "lxml"} <= modules
+    assert not modules & {*GOOGLE_AND_DATAFRAMES, "jsonschema"}, modules
