@@ -18,17 +18,13 @@ def slots(stored: Sequence[Hashable | None], wanted: Sequence[Hashable]) -> list
     longer wanted) is free, and the wanted keys not stored take the free rows in order, then the
     rows past the end.
     """
-    at: dict[Hashable, int] = {}
-    for index, key in enumerate(stored):
-        if key is not None:
-            at.setdefault(key, index)
-    placed: list[int] = []
-    pending: list[int] = []
-    for position, key in enumerate(wanted):
-        index = at.pop(key, -1)
-        if index < 0:
-            pending.append(position)
-        placed.append(index)
+    # Built from the last row up, so a key's first stored row wins.
+    at: dict[Hashable | None, int] = dict(
+        zip(reversed(stored), range(len(stored) - 1, -1, -1), strict=True)
+    )
+    at.pop(None, None)
+    placed = [at.pop(key, -1) for key in wanted]
+    pending = [position for position, index in enumerate(placed) if index < 0]
     if pending:
         kept = set(placed)
         free = (index for index in range(len(stored)) if index not in kept)

@@ -10,6 +10,7 @@ styles, other attributes; rows that do not match the state read) is written whol
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
@@ -72,87 +73,80 @@ def patched_state_xml(stored: bytes, old: SyncState, new: SyncState) -> StatePat
     table = _stored_rows(stored, old)
     if table is None or "_meta" in new.cells:
         return None
-    with_meta = new.data_rows is not None
-    ids = list(new.cells)
-    where = slots(
-        [row[0] if row is not None else None for row in table],
-        [_HEADER, *([_META] if with_meta else []), *ids],
-    )
-    final: list[bytes | None] = [None] * max(len(table), max(where) + 1)
-    final[0] = _HEADER_XML
-    meta_slot = -1
-    if with_meta:
-        if _stored_key(table, where[1]) == _META and old.data_rows == new.data_rows:
-            final[where[1]] = _row_bytes(table, where[1])
-        else:
-            meta_slot = where[1]
+    keys, rows = table
     old_cells, new_cells = old.cells, new.cells
-    rewrite: dict[str, int] = {}
-    for row_id, slot in zip(ids, where[1 + with_meta :], strict=True):
-        if _stored_key(table, slot) == row_id and old_cells[row_id] == new_cells[row_id]:
-            final[slot] = _row_bytes(table, slot)
-        else:
-            rewrite[row_id] = slot
+    with_meta = new.data_rows is not None
+    ids = list(new_cells)
+    where = slots(keys, [_HEADER, *([_META] if with_meta else []), *ids])
+    # A kept Row ID keeps its stored row (``slots``): only changed and new ones are written.
+    rewrite = {
+        row_id: slot
+        for row_id, slot in zip(ids, where[1 + with_meta :], strict=True)
+        if old_cells.get(row_id) != new_cells[row_id]
+    }
+    final = list(rows)
+    final += [None] * (max(where) + 1 - len(final))
+    gone: set[Hashable] = set(old_cells.keys() - new_cells.keys())
+    meta_changed = old.data_rows != new.data_rows
+    if meta_changed and old.data_rows is not None:
+        gone.add(_META)  # written again below when ``new`` has data_rows
+    if gone:
+        position = dict(zip(keys, range(len(keys)), strict=True))
+        for key in gone:
+            final[position[key]] = None
     changed = SyncState(
         cells={row_id: new_cells[row_id] for row_id in rewrite},
-        data_rows=new.data_rows if meta_slot >= 0 else None,
+        data_rows=new.data_rows if meta_changed else None,
     )
     written = 0
-    rows = changed.iter_rows()
-    next(rows)  # the header, kept
-    for values in rows:
-        slot = meta_slot if values[0] == "_meta" else rewrite[values[0]]
+    serialised = changed.iter_rows()
+    next(serialised)  # the header, kept
+    for values in serialised:
+        slot = where[1] if values[0] == "_meta" else rewrite[values[0]]
         row = state_row_xml(slot + 1, values).encode("utf-8")
         final[slot] = row
         written += len(row)
     xml = _PREFIX + b"".join(row for row in final if row is not None) + _SUFFIX
-    return StatePatch(xml, len(rewrite) + (meta_slot >= 0), written)
+    return StatePatch(xml, len(rewrite) + (with_meta and meta_changed), written)
 
 
-def _stored_key(table: list[tuple[Hashable, bytes] | None], slot: int) -> Hashable | None:
-    row = table[slot] if slot < len(table) else None
-    return None if row is None else row[0]
-
-
-def _row_bytes(table: list[tuple[Hashable, bytes] | None], slot: int) -> bytes:
-    row = table[slot]
-    assert row is not None
-    return row[1]
-
-
-def _stored_rows(stored: bytes, old: SyncState) -> list[tuple[Hashable, bytes] | None] | None:
-    """(key, bytes) of each stored row by number - 1 (None for a gap), when the sheet is in
-    syncer's layout and holds exactly ``old``'s rows: the header first, one ``_meta`` row when
-    ``old`` has ``data_rows``, each Row ID of ``old`` once. None otherwise."""
+def _stored_rows(
+    stored: bytes, old: SyncState
+) -> tuple[list[Hashable | None], list[bytes | None]] | None:
+    """The key and the bytes of each stored row by number - 1 (None for a gap), when the sheet
+    is in syncer's layout and holds exactly ``old``'s rows: the header first, one ``_meta`` row
+    when ``old`` has ``data_rows``, each Row ID of ``old`` once. None otherwise."""
     if not (stored.startswith(_PREFIX) and stored.endswith(_SUFFIX)):
         return None
     start, end = len(_PREFIX), len(stored) - len(_SUFFIX)
     found = _ROW.findall(stored, start, end)
     if not found or found[0][0] != _HEADER_XML or sum(len(row[0]) for row in found) != end - start:
         return None  # the matches do not tile the sheet: something else is in it
-    table: list[tuple[Hashable, bytes] | None] = [(_HEADER, found[0][0])]
-    ids: set[str] = set()
-    metas = 0
-    for row, number_text, first in found[1:]:
-        number = int(number_text)
-        if number <= len(table):
-            return None  # rows out of order, or a number twice
-        table.extend([None] * (number - len(table) - 1))
-        try:
-            text = first.decode("utf-8")
-        except UnicodeDecodeError:
-            return None
-        if "&" in text:
-            text = unescape(text)
-        if text == "_meta":
-            metas += 1
-            table.append((_META, row))
-        else:
-            ids.add(text)
-            table.append((text, row))
+    wholes, number_texts, firsts = zip(*found, strict=True)
+    numbers = list(map(int, number_texts))
+    if any(map(operator.ge, numbers, numbers[1:])):
+        return None  # rows out of order, or a number twice
+    try:
+        texts = [first.decode("utf-8") for first in firsts]
+    except UnicodeDecodeError:
+        return None
+    keys: list[Hashable | None] = [unescape(text) if "&" in text else text for text in texts]
+    keys[0] = _HEADER
+    metas = keys.count("_meta")
+    if metas:
+        keys[keys.index("_meta")] = _META
+    ids = set(keys)
     holds_old = (
         metas == (old.data_rows is not None)
-        and len(ids) == len(found) - 1 - metas
-        and ids == old.cells.keys()
+        and len(ids) == len(keys)
+        and ids - {_HEADER, _META} == old.cells.keys()
     )
-    return table if holds_old else None
+    if not holds_old:
+        return None
+    if numbers[-1] == len(numbers):
+        return keys, list(wholes)
+    by_number: list[Hashable | None] = [None] * numbers[-1]
+    rows: list[bytes | None] = [None] * numbers[-1]
+    for number, key, whole in zip(numbers, keys, wholes, strict=True):
+        by_number[number - 1], rows[number - 1] = key, whole
+    return by_number, rows
