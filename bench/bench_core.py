@@ -2,6 +2,7 @@
 
     python bench/bench_core.py            # 1k, 10k, 100k rows
     python bench/bench_core.py --quick    # 1k and 10k only
+    python bench/bench_core.py --xlsx-state   # the _syncer sheet: whole rewrite vs patch
 
 Targets (issue 2, on a 2-core machine): rules for 100,000 rows < 1 s; planning + drafts for
 100,000 rows < 5 s; a 10,000-row .xlsx sync < 10 s; a 100,000-row .csv sync < 5 s with peak
@@ -13,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -80,10 +82,92 @@ def full_sync(path: Path) -> dict[str, float]:
     return json.loads(done.stderr.strip().splitlines()[-1])
 
 
+_STATE_SYNC = """
+import json, shutil, sys, time
+from datetime import datetime
+import syncer.sync
+from syncer.backends import xlsx_write
+from syncer.cli import cli
+class _Night(datetime):  # both runs stamp the same Last Synced, so their states compare
+    @classmethod
+    def now(cls, tz=None):
+        return cls(2026, 11, 27, 2, 0, tzinfo=tz)
+syncer.sync.datetime = _Night
+whole = sys.argv[1] == "whole"
+stats = {"state_seconds": 0.0, "state_bytes": 0, "rows_written": 0}
+store, full = xlsx_write._store_state, xlsx_write.state_sheet_xml
+patch = xlsx_write.patched_state_xml
+def timed_store(*args):  # CPU time: the machine's other load does not count
+    started = time.process_time()
+    store(*args)
+    stats["state_seconds"] += time.process_time() - started
+def counted_full(rows):
+    xml = full(rows)
+    stats["state_bytes"] += len(xml)
+    stats["rows_written"] = len(rows)
+    return xml
+def counted_patch(*args):
+    done = None if whole else patch(*args)
+    if done is not None:
+        stats["state_bytes"] += done.bytes_written
+        stats["rows_written"] = done.rows_written
+    return done
+xlsx_write._store_state = timed_store
+xlsx_write.state_sheet_xml = counted_full
+xlsx_write.patched_state_xml = counted_patch
+started = time.perf_counter()
+try:
+    cli(["sync", sys.argv[2], "--today", sys.argv[3], "--json"], standalone_mode=False)
+except SystemExit:
+    pass
+stats["seconds"] = time.perf_counter() - started
+print(json.dumps(stats), file=sys.stderr)
+"""
+
+
+def bench_xlsx_state(folder: Path, rows: int) -> None:
+    """A next-day .xlsx sync with the _syncer sheet rewritten whole (as before) and patched."""
+    from syncer.backends.xlsx import XlsxBackend
+
+    synced = write_xlsx(folder / f"state-{rows}.xlsx", rows, TODAY)
+    full_sync(synced)
+    next_day = date.fromordinal(TODAY.toordinal() + 1).isoformat()
+    results = {}
+    for mode in ("whole", "patch"):
+        copy = folder / f"state-{rows}-{mode}.xlsx"
+        shutil.copy(synced, copy)
+        done = subprocess.run(
+            [sys.executable, "-c", _STATE_SYNC, mode, str(copy), next_day],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        results[mode] = json.loads(done.stderr.strip().splitlines()[-1])
+        results[mode]["state"] = XlsxBackend(copy).read().state
+    whole, patch = results["whole"], results["patch"]
+    assert whole["state"] == patch["state"], "the patched sheet must read as the whole one"
+    share = patch["rows_written"] / rows
+    print(
+        f"xlsx state {rows:>7,} rows, next day ({share:.0%} of rows' state changed): sync "
+        f"{whole['seconds']:.2f} s -> {patch['seconds']:.2f} s; state sheet "
+        f"{whole['state_seconds']:.3f} -> {patch['state_seconds']:.3f} CPU s, "
+        f"{whole['state_bytes'] / 1e6:.1f} MB -> {patch['state_bytes'] / 1e6:.2f} MB of XML "
+        "serialised"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument(
+        "--xlsx-state", action="store_true", help="only the 10k and 50k .xlsx state sheet"
+    )
     args = parser.parse_args()
+    if args.xlsx_state:
+        with tempfile.TemporaryDirectory() as folder:
+            for rows in (10_000, 50_000):
+                bench_xlsx_state(Path(folder), rows)
+        return
     sizes = [1_000, 10_000] if args.quick else [1_000, 10_000, 100_000]
     print(f"python {sys.version.split()[0]}; rows; seconds (and microseconds per row)")
     for n in sizes:

@@ -6,8 +6,10 @@ import io
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
+from openpyxl import Workbook
 
 from syncer.cli_run import is_terminal
 from tests.trackers import write_csv
@@ -30,21 +32,37 @@ def imported(*arguments: str) -> set[str]:
     return set(done.stderr.strip().splitlines()[-1].split())
 
 
-def csv_sync_modules(tmp_path: Path) -> set[str]:
-    """The modules `syncer sync t.csv --json` imports, without a config."""
-    tracker = write_csv(
-        tmp_path / "t.csv",
-        ["Company", "Position", "Stage", "Applied On"],
-        [["Acme", "Analyst", "applied", "2026-11-20"]],
-    )
+HEADER = ["Company", "Position", "Stage", "Applied On"]
+ROW = ["Acme", "Analyst", "applied", "2026-11-20"]
+#: Libraries no local tracker's sync needs: the Google client stack, and dataframes.
+GOOGLE_AND_DATAFRAMES = {"gspread", "google", "googleapiclient", "requests", "pandas"}
+
+
+def sync_modules(tracker: Path) -> set[str]:
+    """The modules `syncer sync TRACKER --json` imports, without a config."""
     modules = imported("sync", str(tracker), "--today", "2026-11-26", "--json")
     assert "syncer" in modules
     return modules
 
 
+def csv_sync_modules(tmp_path: Path) -> set[str]:
+    return sync_modules(write_csv(tmp_path / "t.csv", HEADER, [ROW]))
+
+
+def xlsx_sync_modules(tmp_path: Path) -> set[str]:
+    """A first and a second sync of a .xlsx (the second reads and patches the state sheet)."""
+    book = Workbook()
+    sheet: Any = book.active
+    sheet.append(HEADER)
+    sheet.append(ROW)
+    book.save(tmp_path / "t.xlsx")
+    sync_modules(tmp_path / "t.xlsx")
+    return sync_modules(tmp_path / "t.xlsx")
+
+
 def test_a_csv_sync_never_loads_the_workbook_or_google_libraries(tmp_path: Path) -> None:
     modules = csv_sync_modules(tmp_path)
-    assert not modules & {"openpyxl", "numpy", "lxml", "pandas", "gspread", "google"}, modules
+    assert not modules & {"openpyxl", "numpy", "lxml", *GOOGLE_AND_DATAFRAMES}, modules
 
 
 def test_a_run_without_a_config_never_loads_jsonschema(tmp_path: Path) -> None:
@@ -71,3 +89,11 @@ def test_rich_is_asked_only_when_a_stream_could_be_a_terminal(
         monkeypatch.setenv(name, value)
     stream = io.StringIO()
     assert is_terminal(stream) is terminal is Console(file=stream).is_terminal
+
+
+def test_a_xlsx_sync_loads_the_workbook_libraries_only(tmp_path: Path) -> None:
+    modules = xlsx_sync_modules(tmp_path)
+    # openpyxl reads the workbook's values (shared strings, dates, the state sheet); lxml edits
+    # the parts syncer writes. numpy comes with openpyxl (for numpy number types), unused.
+    assert {"openpyxl", "lxml"} <= modules
+    assert not modules & {*GOOGLE_AND_DATAFRAMES, "jsonschema"}, modules

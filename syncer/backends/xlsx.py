@@ -146,7 +146,9 @@ class XlsxBackend(Backend):
             )
         tab = TrackerTab(self._tab_title, self.header_row, self._header)
         new_state = None if state == self._state else state
-        content = apply_updates(data, tab, updates, new_columns, new_state, self.source)
+        content = apply_updates(
+            data, tab, updates, new_columns, new_state, self.source, stored_state=self._state
+        )
         atomic_write(
             self.path,
             writing(content),

@@ -12,18 +12,16 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
-from xml.sax.saxutils import escape
 
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.utils import get_column_letter
 
 from syncer.backends.base import CellUpdate, SyncState, canonical_text
 from syncer.backends.local import OwnedKind, neutralise, owned_kind
 from syncer.backends.xlsx_package import Package, PackageError, SheetEntry
 from syncer.backends.xlsx_sheet import SheetEditor, SheetFormatError
+from syncer.backends.xlsx_state import patched_state_xml, state_sheet_xml
 from syncer.backends.xlsx_styles import MissingStylesError, StyleBook
 from syncer.backends.xlsx_tables import sheet_tables
-from syncer.backends.xlsx_xml import MAIN_NS
 from syncer.drafts import SHORTENED_MARKER
 from syncer.errors import HeaderError, TrackerError
 from syncer.model import CellValue, normalize_label
@@ -54,8 +52,13 @@ def apply_updates(
     new_columns: Sequence[str],
     state: SyncState | None,
     source: str,
+    stored_state: SyncState | None = None,
 ) -> bytes:
-    """The workbook's new bytes; ``state`` None leaves the state sheet as it is."""
+    """The workbook's new bytes; ``state`` None leaves the state sheet as it is.
+
+    ``stored_state`` is the state the workbook holds (as read): given, only the state sheet's
+    rows that differ from it are rewritten.
+    """
     with _tracker_part(data, tab.title, source) as (package, entries, tracker):
         styles_part = package.styles_part()
         styles = StyleBook(package.read(styles_part) if styles_part else None)
@@ -86,7 +89,7 @@ def apply_updates(
         if styles.changed and styles_part:
             package.replace(styles_part, styles.to_bytes())
         if state is not None:
-            _store_state(package, entries, state)
+            _store_state(package, entries, state, stored_state)
         out = io.BytesIO()
         package.write(out)
         return out.getvalue()
@@ -208,31 +211,17 @@ class _CellWriter:
         return repr(elapsed.days + elapsed.seconds / 86_400)
 
 
-def _store_state(package: Package, entries: dict[str, SheetEntry], state: SyncState) -> None:
-    """Rewrite the veryHidden state sheet whole (created on the first write)."""
-    xml = state_sheet_xml(state.to_rows())
+def _store_state(
+    package: Package, entries: dict[str, SheetEntry], state: SyncState, stored: SyncState | None
+) -> None:
+    """Write the veryHidden state sheet: created on the first write, patched where ``state``
+    differs from the ``stored`` state it holds, or rewritten whole (``xlsx_state``)."""
     existing = entries.get(STATE_SHEET)
     if existing is not None and existing.is_worksheet:
-        package.replace(existing.part, xml)
+        patch = None
+        if stored is not None:
+            patch = patched_state_xml(package.read(existing.part), stored, state)
+        package.replace(existing.part, patch.xml if patch else state_sheet_xml(state.to_rows()))
         package.set_sheet_state(STATE_SHEET, "veryHidden")
     else:
-        package.add_worksheet(STATE_SHEET, xml, state="veryHidden")
-
-
-def state_sheet_xml(rows: Sequence[Sequence[str]]) -> bytes:
-    """A minimal worksheet holding ``rows`` as inline strings."""
-    parts = [
-        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n',
-        f'<worksheet xmlns="{MAIN_NS}"><sheetData>',
-    ]
-    for number, values in enumerate(rows, start=1):
-        parts.append(f'<row r="{number}">')
-        for column, text in enumerate(values, start=1):
-            safe = escape(ILLEGAL_CHARACTERS_RE.sub("", text))
-            parts.append(
-                f'<c r="{get_column_letter(column)}{number}" t="inlineStr"><is>'
-                f'<t xml:space="preserve">{safe}</t></is></c>'
-            )
-        parts.append("</row>")
-    parts.append("</sheetData></worksheet>")
-    return "".join(parts).encode("utf-8")
+        package.add_worksheet(STATE_SHEET, state_sheet_xml(state.to_rows()), state="veryHidden")

@@ -1,8 +1,7 @@
 """Where each ``_syncer`` row goes, so a changed sync rewrites only the rows that changed.
 
-Every state row keeps a stable position, keyed by its first cells (the Row ID of a tracker
-row, ``("_meta", name)`` of a meta row): a kept key keeps its row, a removed key leaves a blank
-row that a later new key may reuse, a new key takes the first blank row or goes at the end.
+Every state row keeps a stable position (``state_slots``), keyed by its first cells (the Row
+ID of a tracker row, ``("_meta", name)`` of a meta row); a removed key leaves a blank row.
 ``SyncState.from_rows`` and ``SheetMeta.from_rows`` skip blank rows and ignore order.
 """
 
@@ -10,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+from syncer.backends.state_slots import slots
 
 WIDTH = 3
 BLANK = [""] * WIDTH
@@ -36,26 +37,10 @@ def placed(stored: Sequence[Sequence[object]], rows: Sequence[Sequence[object]])
     """The sheet's rows after writing ``rows``: each at its key's stored place, blanks reused."""
     old = [_padded(row) for row in stored]
     new = [_padded(row) for row in rows]
-    at: dict[tuple[str, ...], int] = {}
-    for index, row in enumerate(old):
-        key = _key(row)
-        if key is not None:
-            at.setdefault(key, index)
-    target = [list(BLANK) for _ in old]
-    pending: list[list[str]] = []
-    for row in new:
-        key = _key(row) or ("",)
-        if key not in at:
-            pending.append(row)
-        else:
-            target[at.pop(key)] = row
-    free = iter([i for i, row in enumerate(target) if not any(row)])
-    for row in pending:
-        slot = next(free, None)
-        if slot is None:
-            target.append(row)
-        else:
-            target[slot] = row
+    where = slots([_key(row) for row in old], [_key(row) or ("",) for row in new])
+    target = [list(BLANK) for _ in range(max([len(old), *(index + 1 for index in where)]))]
+    for row, index in zip(new, where, strict=True):
+        target[index] = row
     while len(target) > len(old) and not any(target[-1]):
         target.pop()
     return target
