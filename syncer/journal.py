@@ -2,9 +2,17 @@
 
 One JSON-lines file per run, ``<state dir>/journal/<run_id>.jsonl``: a header line (run id, start
 time, the command line), then one line per cell (tracker, sheet row, Row ID, column, the text
-before and after). ``syncer history`` lists the runs; ``syncer undo RUN`` puts back what a run
-overwrote, but only in cells that still hold what that run wrote: a cell a person has edited
-since is theirs and is reported, never reverted. A run that writes nothing leaves no journal.
+before and after). ``syncer history`` lists the runs; ``syncer undo RUN`` (undo.py) puts back
+what a run overwrote, but only in cells that still hold what that run wrote: a cell a person has
+edited since is theirs and is reported, never reverted. A run that writes nothing leaves no
+journal.
+
+A write that adds columns (a first sync) journals their cells as one ``added_columns`` line per
+tracker instead: the tracker, the columns' headers and owned fields, how many cells, and per row
+its sheet row, Row ID and the ``digest`` of each cell written there ("-" for a cell left blank).
+Those cells were blank before by construction, so the digest is all undo needs: it blanks a
+cell whose text still has that digest and reports the others. The digests are the ones the
+sync state keeps for the same cells, so journaling costs a look-up per cell, not a line.
 
 Journals hold applicants' cell text, so the folder is 0700 and the files 0600.
 """
@@ -18,23 +26,24 @@ import re
 import secrets
 import shlex
 import threading
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from json.encoder import encode_basestring as _quote
 from pathlib import Path
 from typing import Any, TypeVar
 
 from syncer.backends.base import Backend, CellUpdate, SheetData, SyncState, canonical_text, digest
-from syncer.columns import find_column, owned_field, owned_headers
+from syncer.columns import owned_field
 from syncer.errors import SyncerError, TrackerError
 from syncer.lock import state_dir
-from syncer.model import CellValue, normalize_label
 
 JOURNAL_FOLDER = "journal"
 _RUN_ID = re.compile(r"\d{8}T\d{6}\.\d{6}Z-[0-9a-f]{6}")
 _ARGV_LIMIT = 500
 _LINES_PER_WRITE = 5_000
+#: In an ``added_columns`` row: a cell of the new columns this write left blank.
+_NOT_WRITTEN = "-"
 
 T = TypeVar("T")
 
@@ -67,6 +76,41 @@ class JournalEntry:
     before: str
     after: str
     field: str = ""  # the owned field; "" in journals written before it was recorded
+    #: For a cell of an ``added_columns`` line: the digest of what the run wrote (``after``
+    #: is then "", its text not kept).
+    after_digest: str = ""
+
+    @property
+    def wrote(self) -> str | None:
+        """The text the run wrote, None when only its digest was journaled."""
+        return None if self.after_digest else self.after
+
+    def holds_after(self, now: str) -> bool:
+        """Whether a cell's text ``now`` is what the run wrote there."""
+        if self.after_digest:
+            return digest(now) == self.after_digest
+        return now == self.after
+
+
+@dataclass(frozen=True)
+class AddedColumns:
+    """The cells one write put in the columns it added, all blank before (``added_columns``)."""
+
+    source: str
+    columns: tuple[str, ...]  # the headers, as written
+    fields: tuple[str, ...]  # their owned fields
+    cells: int
+    rows: list[tuple[int, str, str]]  # (sheet row, Row ID, the digests aligned with columns)
+
+    def entries(self) -> Iterator[JournalEntry]:
+        for sheet_row, row_id, packed in self.rows:
+            for column, name, written in zip(
+                self.columns, self.fields, packed.split(" "), strict=True
+            ):
+                if written != _NOT_WRITTEN:
+                    yield JournalEntry(
+                        self.source, sheet_row, row_id, column, "", "", name, written
+                    )
 
 
 class Journal:
@@ -92,12 +136,22 @@ class Journal:
         self.landed: list[str] = []
         self.writing: set[str] = set()
 
-    def record(self, source: str, updates: Sequence[CellUpdate]) -> None:
-        """Append (and fsync) one line per update. Call it before the updates are applied."""
+    def record(
+        self,
+        source: str,
+        updates: Sequence[CellUpdate],
+        new_columns: Sequence[str] = (),
+        state: SyncState | None = None,
+    ) -> None:
+        """Append (and fsync) the write's lines: one ``added_columns`` line for the cells of
+        ``new_columns`` (``state``: the state the write stores, which holds their digests),
+        one line per other update. Call it before the updates are applied."""
         if not updates:
             return
+        summary, others = _added_columns(source, updates, new_columns, state)
         quoted_source = _quote(source) if type(source) is str else None
-        self._write(_cell_line(source, quoted_source, update) for update in updates)
+        lines = (_cell_line(source, quoted_source, update) for update in others)
+        self._write(lines if summary is None else itertools.chain([summary], lines))
 
     def record_landed(self, source: str, cells: int) -> None:
         """Note that a tracker's recorded write went through (the file replaced, the batchUpdate
@@ -199,6 +253,50 @@ def _cell_line(source: str, quoted_source: str | None, update: CellUpdate) -> st
     )
 
 
+def _added_columns(
+    source: str,
+    updates: Sequence[CellUpdate],
+    new_columns: Sequence[str],
+    state: SyncState | None,
+) -> tuple[str | None, Sequence[CellUpdate]]:
+    """The ``added_columns`` line of a write's updates in columns it adds (None when there are
+    none), and the updates still to journal a line each.
+
+    A cell counts as added only when it was read blank (a ragged row may hold text past the
+    header) and is named by its field and Row ID, which undo finds it by.
+    """
+    position = {header: index for index, header in enumerate(new_columns)}
+    if not position:
+        return None, updates
+    fields = [owned_field(header) or "" for header in new_columns]
+    remembered = state.cells if state is not None else {}
+    rows: dict[str, tuple[int, list[str]]] = {}
+    others: list[CellUpdate] = []
+    for update in updates:
+        at = position.get(update.column)
+        if at is None or update.expected or not update.field or not update.row_id:
+            others.append(update)
+            continue
+        row_id = update.row_id
+        known = rows.get(row_id)
+        if known is None:
+            known = rows[row_id] = (update.row, [_NOT_WRITTEN] * len(position))
+        written = remembered.get(row_id, {}).get(update.field)
+        known[1][at] = written or digest(canonical_text(update.value))
+        fields[at] = update.field
+    if not rows:
+        return None, updates
+    line = {
+        "type": "added_columns",
+        "source": source,
+        "columns": list(new_columns),
+        "fields": fields,
+        "cells": len(updates) - len(others),
+        "rows": [[row, row_id, " ".join(digests)] for row_id, (row, digests) in rows.items()],
+    }
+    return _json_line(line), others
+
+
 def _make_private_folder(folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     os.chmod(folder, 0o700)
@@ -231,7 +329,7 @@ class JournaledBackend(Backend):
     def write(
         self, updates: Sequence[CellUpdate], new_columns: Sequence[str], state: SyncState
     ) -> None:
-        self.journal.record(self.source, updates)
+        self.journal.record(self.source, updates, new_columns, state)
         self.journal.writing.add(self.source)
         try:
             self.inner.write(updates, new_columns, state)
@@ -263,7 +361,20 @@ class RunSummary:
 @dataclass
 class JournaledRun:
     summary: RunSummary
-    entries: list[JournalEntry]
+    #: What the run journaled, in order: a cell's entry, or the cells of the columns a write
+    #: added (kept as one record: ``syncer history`` need not expand 600,000 of them).
+    records: list[JournalEntry | AddedColumns]
+
+    @property
+    def entries(self) -> list[JournalEntry]:
+        """Every cell the run journaled, one entry each, in order."""
+        cells: list[JournalEntry] = []
+        for record in self.records:
+            if isinstance(record, AddedColumns):
+                cells.extend(record.entries())
+            else:
+                cells.append(record)
+        return cells
 
 
 def read_run(run_id: str, folder: Path | None = None) -> JournaledRun:
@@ -276,7 +387,8 @@ def read_run(run_id: str, folder: Path | None = None) -> JournaledRun:
     except OSError as error:
         raise SyncerError(f"{path}: cannot read the journal ({error.strerror})") from error
     header: dict[str, Any] = {}
-    entries: list[JournalEntry] = []
+    records: list[JournalEntry | AddedColumns] = []
+    counted: dict[str, int] = {}  # source -> cells journaled
     trackers: dict[str, None] = {}
     failed: dict[str, None] = {}
     landed: dict[str, None] = {}
@@ -298,8 +410,20 @@ def read_run(run_id: str, folder: Path | None = None) -> JournaledRun:
                 str(item["after"]),
                 str(item.get("field", "")),
             )
-            entries.append(entry)
+            records.append(entry)
+            counted[entry.source] = counted.get(entry.source, 0) + 1
             trackers.setdefault(entry.source)
+        elif kind == "added_columns":
+            added = AddedColumns(
+                str(item["source"]),
+                tuple(str(column) for column in item["columns"]),
+                tuple(str(name) for name in item["fields"]),
+                int(item["cells"]),
+                [(int(row), str(row_id), str(packed)) for row, row_id, packed in item["rows"]],
+            )
+            records.append(added)
+            counted[added.source] = counted.get(added.source, 0) + added.cells
+            trackers.setdefault(added.source)
         elif kind == "failed":
             failed.setdefault(str(item["source"]))
         elif kind == "landed":
@@ -313,10 +437,10 @@ def read_run(run_id: str, folder: Path | None = None) -> JournaledRun:
         started_at=str(header.get("started_at", "")),
         argv=str(header.get("argv", "")),
         trackers=tuple(trackers),
-        cells=sum(1 for entry in entries if entry.source in trackers),
+        cells=sum(cells for source, cells in counted.items() if source in trackers),
         failed=tuple(failed),
     )
-    return JournaledRun(summary, entries)
+    return JournaledRun(summary, records)
 
 
 def list_runs(folder: Path | None = None) -> list[RunSummary]:
@@ -330,161 +454,3 @@ def list_runs(folder: Path | None = None) -> list[RunSummary]:
     )
     summaries = (read_run(run_id, where).summary for run_id in run_ids)
     return [summary for summary in summaries if summary.trackers]
-
-
-# -- undo ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class UndoConflict:
-    """A cell the undo left alone because it no longer holds what the run wrote."""
-
-    source: str
-    row: int | None  # the sheet row now, None when the row is gone
-    row_id: str
-    column: str
-    now: str
-    wrote: str
-
-    def __str__(self) -> str:
-        if self.row is None:
-            return f"{self.source}: no row with Row ID {self.row_id!r} any more; not restored"
-        return (
-            f"{self.source} row {self.row}, column {self.column}: now {self.now!r}, "
-            f"the run wrote {self.wrote!r}; changed since, so kept"
-        )
-
-
-@dataclass
-class UndoReport:
-    run_id: str
-    restored: int = 0
-    unchanged: int = 0  # cells that already hold what was there before the run
-    conflicts: list[UndoConflict] = field(default_factory=list)
-    failed: dict[str, str] = field(default_factory=dict)  # source -> why that tracker failed
-
-    @property
-    def ok(self) -> bool:
-        return not self.conflicts and not self.failed
-
-
-def undo(
-    run_id: str,
-    backend_for_source: Callable[[str], Backend],
-    *,
-    folder: Path | None = None,
-    journal: Journal | None = None,
-) -> UndoReport:
-    """Put back what run ``run_id`` overwrote, where the cells still hold what it wrote.
-
-    Rows are found by Row ID, wherever they moved. Restored cells' digests go into the sync
-    state, so the next sync treats them as syncer's own again. With ``journal`` the restores are
-    journaled as a run of their own (and can be undone in turn). A tracker that cannot be read
-    or written is reported in ``failed``; the others go on.
-    """
-    run = read_run(run_id, folder)
-    report = UndoReport(run_id)
-    by_source: dict[str, list[JournalEntry]] = {}
-    for entry in run.entries:
-        by_source.setdefault(entry.source, []).append(entry)
-    for source, entries in by_source.items():
-        try:
-            backend = backend_for_source(source)
-            if journal is not None:
-                backend = journal.wrap(backend)
-            _undo_tracker(backend, entries, report)
-        except TrackerError as error:
-            report.failed[source] = error.message
-        except SyncerError as error:
-            report.failed[source] = str(error)
-    return report
-
-
-def _undo_tracker(backend: Backend, entries: list[JournalEntry], report: UndoReport) -> None:
-    data = backend.read()
-    id_column = find_column(data.header, owned_headers()["row_id"])
-    if id_column is None:
-        raise TrackerError(data.source, "no Row ID column: cannot find the rows the run wrote")
-    rows_by_id: dict[str, int] = {}
-    for position, cells in enumerate(data.rows):
-        row_id = canonical_text(_cell(cells, id_column)).strip()
-        if row_id:
-            rows_by_id.setdefault(row_id, position)
-    state = SyncState(
-        {key: dict(cells) for key, cells in data.state.cells.items()}, data.state.data_rows
-    )
-    updates: list[CellUpdate] = []
-    restored_fields: list[tuple[str, str, str]] = []
-    for entry in _first_before_last_after(entries):
-        index = rows_by_id.get(entry.row_id)
-        column = find_column(data.header, entry.column)
-        if index is None or column is None:
-            report.conflicts.append(
-                UndoConflict(entry.source, None, entry.row_id, entry.column, "", entry.after)
-            )
-            continue
-        sheet_row = data.sheet_row(index)
-        now = canonical_text(_cell(data.rows[index], column))
-        if now == entry.before:
-            report.unchanged += 1
-            continue
-        if now != entry.after:
-            report.conflicts.append(
-                UndoConflict(entry.source, sheet_row, entry.row_id, entry.column, now, entry.after)
-            )
-            continue
-        header = str(data.header[column]).strip()
-        owned = entry.field or owned_field(header)
-        value = _typed(entry.before, owned)
-        updates.append(
-            CellUpdate(sheet_row, header, value, entry.row_id, expected=now, field=owned or "")
-        )
-        restored_fields.append((entry.row_id, owned or header, entry.before))
-    if not updates:
-        return
-    kept = list(backend.recheck(updates))
-    for update in updates:
-        if update not in kept:
-            report.conflicts.append(
-                UndoConflict(
-                    data.source, update.row, update.row_id, update.column, "?", update.expected
-                )
-            )
-    written = {(update.row_id, update.column) for update in kept}
-    for (row_id, key, before), update in zip(restored_fields, updates, strict=True):
-        if (row_id, update.column) in written:
-            state.cells.setdefault(row_id, {})[key] = digest(before)
-    if kept:
-        backend.write(kept, (), state)
-    report.restored += len(kept)
-
-
-def _first_before_last_after(entries: list[JournalEntry]) -> list[JournalEntry]:
-    """One entry per cell: were a cell journaled twice in a run, undo goes back to the first
-    ``before`` and expects the last ``after``."""
-    merged: dict[tuple[str, str], JournalEntry] = {}
-    for entry in entries:
-        key = (entry.row_id, normalize_label(entry.column))
-        first = merged.get(key)
-        merged[key] = entry if first is None else replace(entry, before=first.before)
-    return list(merged.values())
-
-
-def _typed(text: str, owned: str | None) -> CellValue:
-    """The cell value for a journaled text: Due Date and Last Synced go back as dates."""
-    if text == "":
-        return None
-    try:
-        if owned == "due_date":
-            return date.fromisoformat(text)
-        if owned == "last_synced":
-            if len(text) == 10:
-                return datetime.combine(date.fromisoformat(text), datetime.min.time())
-            return datetime.strptime(text, "%Y-%m-%d %H:%M")
-    except ValueError:
-        return text
-    return text
-
-
-def _cell(cells: Sequence[CellValue], index: int) -> CellValue:
-    return cells[index] if index < len(cells) else None
