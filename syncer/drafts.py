@@ -33,7 +33,15 @@ from jinja2.sandbox import SandboxedEnvironment
 from syncer import wording
 from syncer.backends.base import GOOGLE_CELL_LIMIT
 from syncer.errors import SyncerError
-from syncer.model import Action, Application, Channel, Decision, OfferDecision, Stage
+from syncer.model import (
+    Action,
+    Application,
+    Channel,
+    Decision,
+    OfferDecision,
+    Stage,
+    quick_init,
+)
 from syncer.resources import templates_dir
 from syncer.template_loader import ConfinedLoader
 
@@ -66,7 +74,8 @@ class TemplateProblem(SyncerError):
         self.message = message
 
 
-@dataclass(frozen=True)
+@quick_init
+@dataclass(frozen=True, slots=True)
 class Draft:
     """A rendered draft message, ready for the person to edit."""
 

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 
 from syncer.columns import header_of
 from syncer.dates import WorkCalendar
-from syncer.model import Action, Application, Channel, Decision, Stage, Urgency
+from syncer.model import Action, Application, Channel, Decision, Stage, Urgency, quick_init
 from syncer.policy import Policy
 
 #: Fields holding dates that must not be after today (the event already happened).
@@ -35,7 +35,8 @@ class NeedsField(Exception):
         self.message = message
 
 
-@dataclass(frozen=True)
+@quick_init
+@dataclass(frozen=True, slots=True)
 class Plan:
     """An action and its due date before urgency and snoozing are applied.
 

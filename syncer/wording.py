@@ -20,6 +20,8 @@ import re
 from dataclasses import dataclass
 from enum import Enum
 
+from syncer.model import quick_init
+
 
 def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
@@ -125,7 +127,8 @@ class Kind(Enum):
     FRAGMENT = "fragment"  # "Led the Airflow migration": a sentence without its subject
 
 
-@dataclass(frozen=True)
+@quick_init
+@dataclass(frozen=True, slots=True)
 class Item:
     """One piece of what the person typed: trimmed, de-shouted, its closing mark apart."""
 
