@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from syncer.columns import ColumnMap, input_fields
@@ -99,6 +99,8 @@ def _count(value: CellValue) -> int:
     return number
 
 
+_UNKNOWN = object()
+
 #: How many distinct date texts (and, apart, choice texts) one parser remembers; trackers repeat
 #: the same dates, stages and channels a lot.
 DATE_CACHE_LIMIT = 20_000
@@ -140,6 +142,9 @@ class RowParser:
         self._fields = [field for field in fields if field[1] != "text"]
         self._moments: dict[str, datetime | str | None] = {}
         self._labels: dict[str, str] = {}
+        #: Of date texts that parsed, the day (shared by the rows that repeat it).
+        self._days: dict[str, date | None] = {}
+        self._counts: dict[str, int] = {}
 
     def is_blank_row(self, cells: Sequence[CellValue]) -> bool:
         """A wholly blank row (every cell, the person's own columns included) is skipped."""
@@ -178,7 +183,12 @@ class RowParser:
             elif is_blank(raw):
                 continue
             try:
-                self._parse_cell(name, kind, raw, values)
+                if kind == "date":
+                    values[name] = self._day(raw)
+                elif kind == "count":
+                    values[name] = self._count(raw)
+                else:
+                    self._parse_cell(name, kind, raw, values)
             except BadDate as exc:
                 problems.append(Problem(header, str(exc)))
             except ValueError:
@@ -202,6 +212,29 @@ class RowParser:
             raise BadDate(known)
         return known
 
+    def _day(self, raw: CellValue) -> date | None:
+        """A date cell's day: ``moment(raw).date()``, remembered per distinct text."""
+        if type(raw) is str:
+            day = self._days.get(raw, _UNKNOWN)
+            if day is not _UNKNOWN:
+                return day  # type: ignore[return-value]
+        moment = self.moment(raw)
+        day = moment.date() if moment is not None else None
+        if type(raw) is str and len(self._days) < DATE_CACHE_LIMIT:
+            self._days[raw] = day
+        return day
+
+    def _count(self, raw: CellValue) -> int:
+        """``_count``, remembered per distinct text (a count that is not one is not)."""
+        if type(raw) is not str:
+            return _count(raw)
+        number = self._counts.get(raw)
+        if number is None:
+            number = _count(raw)
+            if len(self._counts) < DATE_CACHE_LIMIT:
+                self._counts[raw] = number
+        return number
+
     def _label(self, raw: CellValue) -> str:
         """``_label``, remembered per distinct text (stages and channels repeat on every row)."""
         if type(raw) is not str:
@@ -215,8 +248,7 @@ class RowParser:
 
     def _parse_cell(self, name: str, kind: str, raw: CellValue, values: dict[str, Any]) -> None:
         if kind == "date":
-            moment = self.moment(raw)
-            values[name] = moment.date() if moment is not None else None
+            values[name] = self._day(raw)
         elif kind == "text":
             values[name] = _text(raw)
         elif kind == "stage":
@@ -235,7 +267,7 @@ class RowParser:
                 raise ValueError
             values[name] = decision
         elif kind == "count":
-            values[name] = _count(raw)
+            values[name] = self._count(raw)
         elif kind == "datetime":
             moment = self.moment(raw)
             if moment is not None:

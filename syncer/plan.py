@@ -177,6 +177,8 @@ class Planner:
         self.cell_limit = cell_limit
         self._today_iso = today.isoformat()
         self._draft_window = timedelta(days=config.policy.draft_window_days)
+        self._policy = config.policy
+        self._calendar = config.calendar  # one per region (dates.work_calendar), asked once
         if config.templates is not None:
             # A coach's folder is checked before its files are read (a link out, a missing
             # file): a template problem fails the tracker with its message, never a traceback.
@@ -314,7 +316,7 @@ class Planner:
     def _decide(self, app: Application, problems: Sequence[object], today: date) -> Decision:
         if problems:
             return invalid("; ".join(str(p) for p in problems))
-        return decide(app, today, self.config.policy, self.config.calendar)
+        return decide(app, today, self._policy, self._calendar)
 
     def _copies(self, data: SheetData, parser: RowParser, id_index: int) -> dict[int, set[str]]:
         """The rows that are copies of another row with the same Row ID (index -> the ids
