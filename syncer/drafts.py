@@ -34,12 +34,12 @@ from syncer import wording
 from syncer.backends.base import GOOGLE_CELL_LIMIT
 from syncer.errors import SyncerError
 from syncer.model import (
+    CHOICE_TEXTS,
     Action,
     Application,
     Channel,
     Decision,
     OfferDecision,
-    Stage,
     quick_init,
 )
 from syncer.resources import templates_dir
@@ -53,10 +53,6 @@ CELL_LIMIT = GOOGLE_CELL_LIMIT
 
 _ARRIVE_EARLY = timedelta(minutes=15)
 
-#: Each choice's text (an Enum member's ``.value`` is a Python-level property, slow in a loop).
-_VALUES: dict[Stage | OfferDecision | Action | Channel, str] = {
-    member: member.value for kind in (Stage, OfferDecision, Action, Channel) for member in kind
-}
 _UNDECIDED = OfferDecision.UNDECIDED.value
 _EMAIL = Channel.EMAIL
 _NO_ACTION = Action.NONE
@@ -289,7 +285,7 @@ class DraftRenderer:
         return {
             "company": (app.company or "").strip(),
             "position": (app.position or "").strip(),
-            "stage": _VALUES[stage] if stage else "",
+            "stage": CHOICE_TEXTS[stage] if stage else "",
             "contact_name": (app.contact_name or "").strip(),
             "contact_email": (app.contact_email or "").strip(),
             "contact_phone": (app.contact_phone or "").strip(),
@@ -309,10 +305,10 @@ class DraftRenderer:
             "last_contact_on": app.last_contact_on,
             "offer_received_on": app.offer_received_on,
             "offer_deadline": app.offer_deadline,
-            "offer_decision": _VALUES[offer] if offer else _UNDECIDED,
+            "offer_decision": CHOICE_TEXTS[offer] if offer else _UNDECIDED,
             "decision_expected_on": app.decision_expected_on,
-            "action": _VALUES[action] if action else "",
-            "channel": _VALUES[channel],
+            "action": CHOICE_TEXTS[action] if action else "",
+            "channel": CHOICE_TEXTS[channel],
             "placeholder": placeholder,
         }
 

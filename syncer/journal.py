@@ -272,18 +272,24 @@ def _added_columns(
     remembered = state.cells if state is not None else {}
     rows: dict[str, tuple[int, list[str]]] = {}
     others: list[CellUpdate] = []
+    last_id = None  # a row's updates come together: its row and state are looked up once
+    digests: list[str] = []
+    stored: dict[str, str] = {}
     for update in updates:
         at = position.get(update.column)
-        if at is None or update.expected or not update.field or not update.row_id:
+        row_id, name = update.row_id, update.field
+        if at is None or update.expected or not name or not row_id:
             others.append(update)
             continue
-        row_id = update.row_id
-        known = rows.get(row_id)
-        if known is None:
-            known = rows[row_id] = (update.row, [_NOT_WRITTEN] * len(position))
-        written = remembered.get(row_id, {}).get(update.field)
-        known[1][at] = written or digest(canonical_text(update.value))
-        fields[at] = update.field
+        if row_id != last_id:
+            last_id = row_id
+            known = rows.get(row_id)
+            if known is None:
+                known = rows[row_id] = (update.row, [_NOT_WRITTEN] * len(position))
+            digests = known[1]
+            stored = remembered.get(row_id) or {}
+        digests[at] = stored.get(name) or digest(canonical_text(update.value))
+        fields[at] = name
     if not rows:
         return None, updates
     line = {

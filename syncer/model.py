@@ -108,6 +108,14 @@ class OfferDecision(StrEnum):
     UNDECIDED = "undecided"
 
 
+#: Each choice's text, ``member.value``: that is a Python-level property, slow where a loop over a
+#: big tracker's rows asks for it (drafts, plans, ``--json``).
+CHOICE_TEXTS: dict[StrEnum, str] = {
+    member: member.value
+    for kind in (Stage, Action, Urgency, Channel, OfferDecision)
+    for member in kind
+}
+
 _SEPARATORS = re.compile(r"[\s\-_]+")
 
 
@@ -164,11 +172,12 @@ class Decision:
     why: str
 
     def as_json(self, row: int) -> dict[str, Any]:
+        action, due_on = self.action, self.due_on
         return {
             "row": row,
-            "action": self.action.value if self.action else None,
-            "due": self.due_on.isoformat() if self.due_on else None,
-            "urgency": self.urgency.value,
+            "action": CHOICE_TEXTS[action] if action else None,
+            "due": due_on.isoformat() if due_on else None,
+            "urgency": CHOICE_TEXTS[self.urgency],
             "why": self.why,
         }
 

@@ -41,6 +41,7 @@ from syncer.incremental import (
 from syncer.mail import Contact, EmailDraft
 from syncer.model import (
     ACTION_LABELS,
+    CHOICE_TEXTS,
     Action,
     Application,
     CellValue,
@@ -77,7 +78,6 @@ _SYNCERS = Verdict.SYNCERS
 _INVALID = Urgency.INVALID
 _INVALID_TEXT = Urgency.INVALID.value
 _NO_ACTION = Action.NONE
-_URGENCY_TEXTS = {urgency: urgency.value for urgency in Urgency}
 _TODAY_WORD = re.compile(r"\btoday\b")
 
 MISSING_DETAIL = {
@@ -511,7 +511,7 @@ class Planner:
         wanted: dict[str, CellValue] = {
             "next_action": ACTION_LABELS[action],
             "due_date": due_on,
-            "urgency": _URGENCY_TEXTS[urgency],
+            "urgency": CHOICE_TEXTS[urgency],
             "why": why,
             "draft": draft_text or None,
         }

@@ -506,3 +506,15 @@ def test_a_cell_holding_text_past_the_header_is_journaled_with_its_text(folder: 
         "",
     )
     assert run.summary.cells == 2
+
+
+def test_an_added_cell_the_state_has_no_digest_for_is_digested_from_its_value(
+    folder: Path,
+) -> None:
+    journal = Journal(folder)
+    stamp = datetime(2026, 11, 26, 2, 0)
+    journal.record(
+        "t.csv", [CellUpdate(2, "Last Synced", stamp, "r1", field="last_synced")], ("Last Synced",)
+    )
+    [entry] = read_run(journal.run_id, folder).entries
+    assert entry.holds_after("2026-11-26 02:00") and not entry.holds_after("2026-11-26")
