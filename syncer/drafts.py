@@ -27,7 +27,7 @@ from jinja2 import (
     TemplateSyntaxError,
     pass_context,
 )
-from jinja2.runtime import Context
+from jinja2.runtime import Context, new_context
 from jinja2.sandbox import SandboxedEnvironment
 
 from syncer import wording
@@ -229,13 +229,22 @@ class DraftRenderer:
         """``template.render(context)`` without its two copies of the variables.
 
         ``render`` merges the environment's globals (a ChainMap, slow to copy) into a new dict
-        for every draft; here they are copied to a plain dict once per template and passed as
-        the context itself. Errors are rewritten to point into the template, as ``render`` does.
+        for every draft, and the context lists the ChainMap's names again; here they are copied
+        to a plain dict once per template, which is both the context's base and its globals
+        (``Template.new_context`` with that dict). Errors are rewritten to point into the
+        template, as ``render`` does.
         """
         variables = self._globals.get(template.name)
         if variables is None:
             variables = self._globals[template.name] = dict(template.globals)
-        frame = template.new_context({**variables, **context}, shared=True)
+        frame = new_context(
+            template.environment,
+            template.name,
+            template.blocks,
+            {**variables, **context},
+            shared=True,
+            globals=variables,
+        )
         try:
             return template.environment.concat(template.root_render_func(frame))
         except Exception:
