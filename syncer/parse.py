@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from syncer.columns import ColumnMap, input_fields
 from syncer.dates import BadDate, DateOrder, parse_datetime, strip_invisible
@@ -99,7 +99,24 @@ def _count(value: CellValue) -> int:
     return number
 
 
-_UNKNOWN = object()
+_UNKNOWN: Any = object()
+_Known = TypeVar("_Known")
+
+
+def _remembered(
+    known: dict[str, _Known], raw: CellValue, compute: Callable[[CellValue], _Known]
+) -> _Known:
+    """``compute(raw)``, kept in ``known`` per distinct text (up to ``DATE_CACHE_LIMIT``); a
+    value that raises is computed, and raises, each time."""
+    if type(raw) is not str:
+        return compute(raw)
+    found = known.get(raw, _UNKNOWN)
+    if found is _UNKNOWN:
+        found = compute(raw)
+        if len(known) < DATE_CACHE_LIMIT:
+            known[raw] = found
+    return found
+
 
 #: How many distinct date texts (and, apart, choice texts) one parser remembers; trackers repeat
 #: the same dates, stages and channels a lot.
@@ -214,37 +231,19 @@ class RowParser:
 
     def _day(self, raw: CellValue) -> date | None:
         """A date cell's day: ``moment(raw).date()``, remembered per distinct text."""
-        if type(raw) is str:
-            day = self._days.get(raw, _UNKNOWN)
-            if day is not _UNKNOWN:
-                return day  # type: ignore[return-value]
+        return _remembered(self._days, raw, self._day_of)
+
+    def _day_of(self, raw: CellValue) -> date | None:
         moment = self.moment(raw)
-        day = moment.date() if moment is not None else None
-        if type(raw) is str and len(self._days) < DATE_CACHE_LIMIT:
-            self._days[raw] = day
-        return day
+        return moment.date() if moment is not None else None
 
     def _count(self, raw: CellValue) -> int:
         """``_count``, remembered per distinct text (a count that is not one is not)."""
-        if type(raw) is not str:
-            return _count(raw)
-        number = self._counts.get(raw)
-        if number is None:
-            number = _count(raw)
-            if len(self._counts) < DATE_CACHE_LIMIT:
-                self._counts[raw] = number
-        return number
+        return _remembered(self._counts, raw, _count)
 
     def _label(self, raw: CellValue) -> str:
         """``_label``, remembered per distinct text (stages and channels repeat on every row)."""
-        if type(raw) is not str:
-            return _label(raw)
-        label = self._labels.get(raw)
-        if label is None:
-            label = _label(raw)
-            if len(self._labels) < DATE_CACHE_LIMIT:
-                self._labels[raw] = label
-        return label
+        return _remembered(self._labels, raw, _label)
 
     def _parse_cell(self, name: str, kind: str, raw: CellValue, values: dict[str, Any]) -> None:
         if kind == "date":
