@@ -148,10 +148,15 @@ class Journal:
         one line per other update. Call it before the updates are applied."""
         if not updates:
             return
-        summary, others = _added_columns(source, updates, new_columns, state)
         quoted_source = _quote(source) if type(source) is str else None
-        lines = (_cell_line(source, quoted_source, update) for update in others)
-        self._write(lines if summary is None else itertools.chain([summary], lines))
+
+        def pieces() -> Iterator[str]:
+            others: list[CellUpdate] = []
+            yield from _added_columns(source, updates, new_columns, state, others)
+            for update in others:
+                yield _cell_line(source, quoted_source, update) + "\n"
+
+        self._write(pieces())
 
     def record_landed(self, source: str, cells: int) -> None:
         """Note that a tracker's recorded write went through (the file replaced, the batchUpdate
@@ -165,11 +170,12 @@ class Journal:
 
     def _append(self, lines: list[dict[str, Any]]) -> None:
         if lines:
-            self._write(_json_line(line) for line in lines)
+            self._write(_json_line(line) + "\n" for line in lines)
 
-    def _write(self, lines: Iterable[str]) -> None:
-        """Append lines (the run's header line first, once), a batch at a time, then fsync:
-        a 100,000-row first sync journals 600,000 cells, too many to hold as one text."""
+    def _write(self, pieces: Iterable[str]) -> None:
+        """Append the text of whole lines (the run's header line first, once), a batch of
+        pieces at a time, then fsync: a big first sync's ``added_columns`` line holds 100,000
+        rows, and a tracker's cells may be 600,000 lines, too many to hold as one text."""
         with self._writing:
             if not self._opened:
                 header = {
@@ -179,18 +185,17 @@ class Journal:
                     "argv": self.argv,
                     "marks_landed": True,
                 }
-                lines = itertools.chain([_json_line(header)], lines)
+                pieces = itertools.chain([_json_line(header) + "\n"], pieces)
             _make_private_folder(self.folder)
             flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC
             descriptor = os.open(self.path, flags, 0o600)
             try:
                 os.fchmod(descriptor, 0o600)
                 size_before = os.lseek(descriptor, 0, os.SEEK_END)
-                iterator = iter(lines)
+                iterator = iter(pieces)
                 try:
                     while batch := list(itertools.islice(iterator, _LINES_PER_WRITE)):
-                        batch.append("")  # the last line's newline
-                        os.write(descriptor, "\n".join(batch).encode("utf-8"))
+                        os.write(descriptor, "".join(batch).encode("utf-8"))
                 except BaseException:
                     os.ftruncate(descriptor, size_before)  # all the lines or none, as before
                     raise
@@ -208,7 +213,7 @@ class Journal:
         return lambda config: self.wrap(open_backend(config))
 
 
-def _json_line(item: dict[str, Any]) -> str:
+def _json_line(item: object) -> str:
     return json.dumps(item, ensure_ascii=False)
 
 
@@ -258,49 +263,58 @@ def _added_columns(
     updates: Sequence[CellUpdate],
     new_columns: Sequence[str],
     state: SyncState | None,
-) -> tuple[str | None, Sequence[CellUpdate]]:
-    """The ``added_columns`` line of a write's updates in columns it adds (None when there are
-    none), and the updates still to journal a line each.
+    others: list[CellUpdate],
+) -> Iterator[str]:
+    """The ``added_columns`` line of a write's updates in columns it adds, a row at a time (no
+    line when there are none); the updates still to journal a line each go to ``others``.
 
     A cell counts as added only when it was read blank (a ragged row may hold text past the
-    header) and is named by its field and Row ID, which undo finds it by.
+    header) and is named by its field and Row ID, which undo finds it by. The line is written
+    in pieces, never held whole: a 100,000-row first sync would hold 50 MB more at its peak.
     """
     position = {header: index for index, header in enumerate(new_columns)}
     if not position:
-        return None, updates
+        others.extend(updates)
+        return
     fields = [owned_field(header) or "" for header in new_columns]
     remembered = state.cells if state is not None else {}
-    rows: dict[str, tuple[int, list[str]]] = {}
-    others: list[CellUpdate] = []
-    last_id = None  # a row's updates come together: its row and state are looked up once
+    cells = 0
+    row_id: str | None = None  # a row's updates come together: a row is one piece
+    sheet_row = 0
     digests: list[str] = []
     stored: dict[str, str] = {}
     for update in updates:
         at = position.get(update.column)
-        row_id, name = update.row_id, update.field
-        if at is None or update.expected or not name or not row_id:
+        name = update.field
+        if at is None or update.expected or not name or not update.row_id:
             others.append(update)
             continue
-        if row_id != last_id:
-            last_id = row_id
-            known = rows.get(row_id)
-            if known is None:
-                known = rows[row_id] = (update.row, [_NOT_WRITTEN] * len(position))
-            digests = known[1]
+        if update.row_id != row_id:
+            if row_id is not None:
+                yield _added_row(sheet_row, row_id, digests) + ", "
+            else:
+                yield (
+                    f'{{"type": "added_columns", "source": {_json_line(source)}, '
+                    f'"columns": {_json_line(list(new_columns))}, "rows": ['
+                )
+            row_id, sheet_row = update.row_id, update.row
+            digests = [_NOT_WRITTEN] * len(position)
             stored = remembered.get(row_id) or {}
         digests[at] = stored.get(name) or digest(canonical_text(update.value))
         fields[at] = name
-    if not rows:
-        return None, updates
-    line = {
-        "type": "added_columns",
-        "source": source,
-        "columns": list(new_columns),
-        "fields": fields,
-        "cells": len(updates) - len(others),
-        "rows": [[row, row_id, " ".join(digests)] for row_id, (row, digests) in rows.items()],
-    }
-    return _json_line(line), others
+        cells += 1
+    if row_id is not None:
+        yield _added_row(sheet_row, row_id, digests)
+        yield f'], "fields": {_json_line(fields)}, "cells": {cells}}}\n'
+
+
+def _added_row(sheet_row: int, row_id: str, digests: list[str]) -> str:
+    """One row of an ``added_columns`` line: ``[sheet row, Row ID, "digest digest ..."]``,
+    as ``_json_line`` writes it (without its per-call set-up, as ``_cell_line``)."""
+    packed = " ".join(digests)
+    if type(sheet_row) is not int or type(row_id) is not str:
+        return _json_line([sheet_row, row_id, packed])
+    return f"[{sheet_row}, {_quote(row_id)}, {_quote(packed)}]"
 
 
 def _make_private_folder(folder: Path) -> None:

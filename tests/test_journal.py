@@ -6,7 +6,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -469,9 +469,14 @@ def test_undo_of_a_first_sync_journaled_a_line_per_cell_still_works(
     """Journals written before the added_columns line: a first sync's cells one line each."""
 
     def one_line_per_cell(
-        source: str, updates: Sequence[CellUpdate], *_: object
-    ) -> tuple[None, Sequence[CellUpdate]]:
-        return None, updates
+        source: str,
+        updates: Sequence[CellUpdate],
+        new_columns: object,
+        state: object,
+        others: list[CellUpdate],
+    ) -> Iterator[str]:
+        others.extend(updates)
+        yield from ()
 
     monkeypatch.setattr("syncer.journal._added_columns", one_line_per_cell)
     journal = journaled_sync(tracker, FIRST_DAY, folder)
