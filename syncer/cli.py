@@ -36,12 +36,13 @@ from syncer.config import (
 )
 from syncer.errors import ConfigError, LockHeldError, SyncerError
 from syncer.exitcodes import ExitCode
-from syncer.journal import Journal, journal_dir, list_runs, undo
+from syncer.journal import Journal, journal_dir, list_runs
 from syncer.lock import RunLock, state_dir
 from syncer.logs import configure as configure_logging
 from syncer.logs import notice
 from syncer.results import TrackerResult
 from syncer.sync import RunOptions, open_backend
+from syncer.undo import undo
 
 
 @click.group(cls=SyncerGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -9,6 +9,7 @@ file naming and the fallback order.
 
 from __future__ import annotations
 
+import functools
 import threading
 import traceback
 from collections.abc import Callable, Iterator
@@ -26,13 +27,21 @@ from jinja2 import (
     TemplateSyntaxError,
     pass_context,
 )
-from jinja2.runtime import Context
+from jinja2.runtime import Context, new_context
 from jinja2.sandbox import SandboxedEnvironment
 
 from syncer import wording
 from syncer.backends.base import GOOGLE_CELL_LIMIT
 from syncer.errors import SyncerError
-from syncer.model import Action, Application, Channel, Decision, OfferDecision
+from syncer.model import (
+    CHOICE_TEXTS,
+    Action,
+    Application,
+    Channel,
+    Decision,
+    OfferDecision,
+    quick_init,
+)
 from syncer.resources import templates_dir
 from syncer.template_loader import ConfinedLoader
 
@@ -43,6 +52,11 @@ SHORTENED_MARKER = "\n[... draft shortened by syncer to fit a cell ...]"
 CELL_LIMIT = GOOGLE_CELL_LIMIT
 
 _ARRIVE_EARLY = timedelta(minutes=15)
+
+_UNDECIDED = OfferDecision.UNDECIDED.value
+_EMAIL = Channel.EMAIL
+_NO_ACTION = Action.NONE
+_RESPOND_TO_OFFER = Action.RESPOND_TO_OFFER
 
 
 class TemplateProblem(SyncerError):
@@ -56,7 +70,8 @@ class TemplateProblem(SyncerError):
         self.message = message
 
 
-@dataclass(frozen=True)
+@quick_init
+@dataclass(frozen=True, slots=True)
 class Draft:
     """A rendered draft message, ready for the person to edit."""
 
@@ -81,9 +96,17 @@ def long_date(context: Context, value: date | None) -> str:
     """'Tuesday 3 December'; the year is added when it is not the year of ``today``."""
     if value is None:
         return ""
-    text = f"{value:%A} {value.day} {value:%B}"
     today = context.get("today")
-    if isinstance(today, date) and value.year != today.year:
+    this_year = today.year if isinstance(today, date) else None
+    if type(value) is date:  # dates recur across rows, and strftime is slow
+        return _long_date(value, this_year)
+    return _long_date.__wrapped__(value, this_year)
+
+
+@functools.lru_cache(maxsize=4096)
+def _long_date(value: date, this_year: int | None) -> str:
+    text = f"{value:%A} {value.day} {value:%B}"
+    if this_year is not None and value.year != this_year:
         text += f" {value.year}"
     return text
 
@@ -183,10 +206,10 @@ class DraftRenderer:
     def render(self, app: Application, decision: Decision, today: date) -> Draft | None:
         """None when decision.action is None or Action.NONE."""
         action = decision.action
-        if action is None or action is Action.NONE:
+        if action is None or action is _NO_ACTION:
             return None
-        channel = app.preferred_channel or Channel.EMAIL
-        offer = app.offer_decision if action is Action.RESPOND_TO_OFFER else None
+        channel = app.preferred_channel or _EMAIL
+        offer = app.offer_decision if action is _RESPOND_TO_OFFER else None
         template = self._template(action, channel, offer)
         missing: list[str] = []
 
@@ -206,13 +229,22 @@ class DraftRenderer:
         """``template.render(context)`` without its two copies of the variables.
 
         ``render`` merges the environment's globals (a ChainMap, slow to copy) into a new dict
-        for every draft; here they are copied to a plain dict once per template and passed as
-        the context itself. Errors are rewritten to point into the template, as ``render`` does.
+        for every draft, and the context lists the ChainMap's names again; here they are copied
+        to a plain dict once per template, which is both the context's base and its globals
+        (``Template.new_context`` with that dict). Errors are rewritten to point into the
+        template, as ``render`` does.
         """
         variables = self._globals.get(template.name)
         if variables is None:
             variables = self._globals[template.name] = dict(template.globals)
-        frame = template.new_context({**variables, **context}, shared=True)
+        frame = new_context(
+            template.environment,
+            template.name,
+            template.blocks,
+            {**variables, **context},
+            shared=True,
+            globals=variables,
+        )
         try:
             return template.environment.concat(template.root_render_func(frame))
         except Exception:
@@ -257,13 +289,15 @@ class DraftRenderer:
         placeholder: Callable[[str, str], str],
     ) -> dict[str, Any]:
         interview_at = app.interview_at
+        stage, offer, action = app.stage, app.offer_decision, decision.action
+        # Text fields inline, ``(x or "").strip()``: a call each costs a big tracker seconds.
         return {
-            "company": _text(app.company),
-            "position": _text(app.position),
-            "stage": app.stage.value if app.stage else "",
-            "contact_name": _text(app.contact_name),
-            "contact_email": _text(app.contact_email),
-            "contact_phone": _text(app.contact_phone),
+            "company": (app.company or "").strip(),
+            "position": (app.position or "").strip(),
+            "stage": CHOICE_TEXTS[stage] if stage else "",
+            "contact_name": (app.contact_name or "").strip(),
+            "contact_email": (app.contact_email or "").strip(),
+            "contact_phone": (app.contact_phone or "").strip(),
             "candidate_name": self.candidate_name,
             "applied_on": app.applied_on,
             "interview_on": app.interview_on,
@@ -271,19 +305,19 @@ class DraftRenderer:
             "arrive_by": interview_at - _ARRIVE_EARLY if interview_at else None,
             "due_on": decision.due_on,
             "today": today,
-            "topics_discussed": _text(app.topics_discussed),
-            "personal_connection": _text(app.personal_connection),
-            "forgot_to_mention": _text(app.forgot_to_mention),
-            "industry": _text(app.industry),
-            "notes": _text(app.notes),
+            "topics_discussed": (app.topics_discussed or "").strip(),
+            "personal_connection": (app.personal_connection or "").strip(),
+            "forgot_to_mention": (app.forgot_to_mention or "").strip(),
+            "industry": (app.industry or "").strip(),
+            "notes": (app.notes or "").strip(),
             "follow_ups_sent": app.follow_ups_sent,
             "last_contact_on": app.last_contact_on,
             "offer_received_on": app.offer_received_on,
             "offer_deadline": app.offer_deadline,
-            "offer_decision": (app.offer_decision or OfferDecision.UNDECIDED).value,
+            "offer_decision": CHOICE_TEXTS[offer] if offer else _UNDECIDED,
             "decision_expected_on": app.decision_expected_on,
-            "action": decision.action.value if decision.action else "",
-            "channel": channel.value,
+            "action": CHOICE_TEXTS[action] if action else "",
+            "channel": CHOICE_TEXTS[channel],
             "placeholder": placeholder,
         }
 

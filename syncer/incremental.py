@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import operator
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from importlib.resources.abc import Traversable
@@ -41,6 +42,11 @@ _DATE_FIELDS = (
 )
 
 
+_row_dates = operator.attrgetter(*_DATE_FIELDS)
+_INTERVIEW_STAGES = frozenset((Stage.INTERVIEW_SCHEDULED, Stage.INTERVIEWED))
+_ONE_DAY = timedelta(days=1)
+
+
 def replan_on(
     app: Application, decision: Decision, today: date, policy: Policy, *, daily: bool = False
 ) -> date:
@@ -56,18 +62,21 @@ def replan_on(
     ``daily`` (templates that read ``today`` themselves) plans the row again tomorrow.
     """
     if daily:
-        return today + timedelta(days=1)
-    candidates: list[date] = [date(today.year + 1, 1, 1)]
-    for name in _DATE_FIELDS:
-        value = getattr(app, name)
-        if value is not None:
-            candidates.append(value)
-    if app.interview_on is not None and app.stage in (Stage.INTERVIEW_SCHEDULED, Stage.INTERVIEWED):
-        candidates.append(app.interview_on + timedelta(days=policy.thank_you_window_days + 1))
+        return today + _ONE_DAY
+    first = date(today.year + 1, 1, 1)
+    for value in _row_dates(app):
+        if value is not None and today < value < first:
+            first = value
+    later: list[date] = []
+    if app.interview_on is not None and app.stage in _INTERVIEW_STAGES:
+        later.append(app.interview_on + timedelta(days=policy.thank_you_window_days + 1))
     due = decision.due_on
     if due is not None:
-        candidates += (due, due + timedelta(days=1), due - timedelta(days=policy.draft_window_days))
-    return min(day for day in candidates if day > today)
+        later += (due, due + _ONE_DAY, due - timedelta(days=policy.draft_window_days))
+    for value in later:
+        if today < value < first:
+            first = value
+    return first
 
 
 @functools.lru_cache(maxsize=4096, typed=True)

@@ -2,9 +2,17 @@
 
 One JSON-lines file per run, ``<state dir>/journal/<run_id>.jsonl``: a header line (run id, start
 time, the command line), then one line per cell (tracker, sheet row, Row ID, column, the text
-before and after). ``syncer history`` lists the runs; ``syncer undo RUN`` puts back what a run
-overwrote, but only in cells that still hold what that run wrote: a cell a person has edited
-since is theirs and is reported, never reverted. A run that writes nothing leaves no journal.
+before and after). ``syncer history`` lists the runs; ``syncer undo RUN`` (undo.py) puts back
+what a run overwrote, but only in cells that still hold what that run wrote: a cell a person has
+edited since is theirs and is reported, never reverted. A run that writes nothing leaves no
+journal.
+
+A write that adds columns (a first sync) journals their cells as one ``added_columns`` line per
+tracker instead: the tracker, the columns' headers and owned fields, how many cells, and per row
+its sheet row, Row ID and the ``digest`` of each cell written there ("-" for a cell left blank).
+Those cells were blank before by construction, so the digest is all undo needs: it blanks a
+cell whose text still has that digest and reports the others. The digests are the ones the
+sync state keeps for the same cells, so journaling costs a look-up per cell, not a line.
 
 Journals hold applicants' cell text, so the folder is 0700 and the files 0600.
 """
@@ -18,23 +26,24 @@ import re
 import secrets
 import shlex
 import threading
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from json.encoder import encode_basestring as _quote
 from pathlib import Path
 from typing import Any, TypeVar
 
 from syncer.backends.base import Backend, CellUpdate, SheetData, SyncState, canonical_text, digest
-from syncer.columns import find_column, owned_field, owned_headers
+from syncer.columns import owned_field
 from syncer.errors import SyncerError, TrackerError
 from syncer.lock import state_dir
-from syncer.model import CellValue, normalize_label
 
 JOURNAL_FOLDER = "journal"
 _RUN_ID = re.compile(r"\d{8}T\d{6}\.\d{6}Z-[0-9a-f]{6}")
 _ARGV_LIMIT = 500
 _LINES_PER_WRITE = 5_000
+#: In an ``added_columns`` row: a cell of the new columns this write left blank.
+_NOT_WRITTEN = "-"
 
 T = TypeVar("T")
 
@@ -67,6 +76,41 @@ class JournalEntry:
     before: str
     after: str
     field: str = ""  # the owned field; "" in journals written before it was recorded
+    #: For a cell of an ``added_columns`` line: the digest of what the run wrote (``after``
+    #: is then "", its text not kept).
+    after_digest: str = ""
+
+    @property
+    def wrote(self) -> str | None:
+        """The text the run wrote, None when only its digest was journaled."""
+        return None if self.after_digest else self.after
+
+    def holds_after(self, now: str) -> bool:
+        """Whether a cell's text ``now`` is what the run wrote there."""
+        if self.after_digest:
+            return digest(now) == self.after_digest
+        return now == self.after
+
+
+@dataclass(frozen=True)
+class AddedColumns:
+    """The cells one write put in the columns it added, all blank before (``added_columns``)."""
+
+    source: str
+    columns: tuple[str, ...]  # the headers, as written
+    fields: tuple[str, ...]  # their owned fields
+    cells: int
+    rows: list[tuple[int, str, str]]  # (sheet row, Row ID, the digests aligned with columns)
+
+    def entries(self) -> Iterator[JournalEntry]:
+        for sheet_row, row_id, packed in self.rows:
+            for column, name, written in zip(
+                self.columns, self.fields, packed.split(" "), strict=True
+            ):
+                if written != _NOT_WRITTEN:
+                    yield JournalEntry(
+                        self.source, sheet_row, row_id, column, "", "", name, written
+                    )
 
 
 class Journal:
@@ -92,12 +136,27 @@ class Journal:
         self.landed: list[str] = []
         self.writing: set[str] = set()
 
-    def record(self, source: str, updates: Sequence[CellUpdate]) -> None:
-        """Append (and fsync) one line per update. Call it before the updates are applied."""
+    def record(
+        self,
+        source: str,
+        updates: Sequence[CellUpdate],
+        new_columns: Sequence[str] = (),
+        state: SyncState | None = None,
+    ) -> None:
+        """Append (and fsync) the write's lines: one ``added_columns`` line for the cells of
+        ``new_columns`` (``state``: the state the write stores, which holds their digests),
+        one line per other update. Call it before the updates are applied."""
         if not updates:
             return
         quoted_source = _quote(source) if type(source) is str else None
-        self._write(_cell_line(source, quoted_source, update) for update in updates)
+
+        def pieces() -> Iterator[str]:
+            others: list[CellUpdate] = []
+            yield from _added_columns(source, updates, new_columns, state, others)
+            for update in others:
+                yield _cell_line(source, quoted_source, update) + "\n"
+
+        self._write(pieces())
 
     def record_landed(self, source: str, cells: int) -> None:
         """Note that a tracker's recorded write went through (the file replaced, the batchUpdate
@@ -111,11 +170,12 @@ class Journal:
 
     def _append(self, lines: list[dict[str, Any]]) -> None:
         if lines:
-            self._write(_json_line(line) for line in lines)
+            self._write(_json_line(line) + "\n" for line in lines)
 
-    def _write(self, lines: Iterable[str]) -> None:
-        """Append lines (the run's header line first, once), a batch at a time, then fsync:
-        a 100,000-row first sync journals 600,000 cells, too many to hold as one text."""
+    def _write(self, pieces: Iterable[str]) -> None:
+        """Append the text of whole lines (the run's header line first, once), a batch of
+        pieces at a time, then fsync: a big first sync's ``added_columns`` line holds 100,000
+        rows, and a tracker's cells may be 600,000 lines, too many to hold as one text."""
         with self._writing:
             if not self._opened:
                 header = {
@@ -125,18 +185,17 @@ class Journal:
                     "argv": self.argv,
                     "marks_landed": True,
                 }
-                lines = itertools.chain([_json_line(header)], lines)
+                pieces = itertools.chain([_json_line(header) + "\n"], pieces)
             _make_private_folder(self.folder)
             flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC
             descriptor = os.open(self.path, flags, 0o600)
             try:
                 os.fchmod(descriptor, 0o600)
                 size_before = os.lseek(descriptor, 0, os.SEEK_END)
-                iterator = iter(lines)
+                iterator = iter(pieces)
                 try:
                     while batch := list(itertools.islice(iterator, _LINES_PER_WRITE)):
-                        batch.append("")  # the last line's newline
-                        os.write(descriptor, "\n".join(batch).encode("utf-8"))
+                        os.write(descriptor, "".join(batch).encode("utf-8"))
                 except BaseException:
                     os.ftruncate(descriptor, size_before)  # all the lines or none, as before
                     raise
@@ -154,7 +213,7 @@ class Journal:
         return lambda config: self.wrap(open_backend(config))
 
 
-def _json_line(item: dict[str, Any]) -> str:
+def _json_line(item: object) -> str:
     return json.dumps(item, ensure_ascii=False)
 
 
@@ -199,6 +258,65 @@ def _cell_line(source: str, quoted_source: str | None, update: CellUpdate) -> st
     )
 
 
+def _added_columns(
+    source: str,
+    updates: Sequence[CellUpdate],
+    new_columns: Sequence[str],
+    state: SyncState | None,
+    others: list[CellUpdate],
+) -> Iterator[str]:
+    """The ``added_columns`` line of a write's updates in columns it adds, a row at a time (no
+    line when there are none); the updates still to journal a line each go to ``others``.
+
+    A cell counts as added only when it was read blank (a ragged row may hold text past the
+    header) and is named by its field and Row ID, which undo finds it by. The line is written
+    in pieces, never held whole: a 100,000-row first sync would hold 50 MB more at its peak.
+    """
+    position = {header: index for index, header in enumerate(new_columns)}
+    if not position:
+        others.extend(updates)
+        return
+    fields = [owned_field(header) or "" for header in new_columns]
+    remembered = state.cells if state is not None else {}
+    cells = 0
+    row_id: str | None = None  # a row's updates come together: a row is one piece
+    sheet_row = 0
+    digests: list[str] = []
+    stored: dict[str, str] = {}
+    for update in updates:
+        at = position.get(update.column)
+        name = update.field
+        if at is None or update.expected or not name or not update.row_id:
+            others.append(update)
+            continue
+        if update.row_id != row_id:
+            if row_id is not None:
+                yield _added_row(sheet_row, row_id, digests) + ", "
+            else:
+                yield (
+                    f'{{"type": "added_columns", "source": {_json_line(source)}, '
+                    f'"columns": {_json_line(list(new_columns))}, "rows": ['
+                )
+            row_id, sheet_row = update.row_id, update.row
+            digests = [_NOT_WRITTEN] * len(position)
+            stored = remembered.get(row_id) or {}
+        digests[at] = stored.get(name) or digest(canonical_text(update.value))
+        fields[at] = name
+        cells += 1
+    if row_id is not None:
+        yield _added_row(sheet_row, row_id, digests)
+        yield f'], "fields": {_json_line(fields)}, "cells": {cells}}}\n'
+
+
+def _added_row(sheet_row: int, row_id: str, digests: list[str]) -> str:
+    """One row of an ``added_columns`` line: ``[sheet row, Row ID, "digest digest ..."]``,
+    as ``_json_line`` writes it (without its per-call set-up, as ``_cell_line``)."""
+    packed = " ".join(digests)
+    if type(sheet_row) is not int or type(row_id) is not str:
+        return _json_line([sheet_row, row_id, packed])
+    return f"[{sheet_row}, {_quote(row_id)}, {_quote(packed)}]"
+
+
 def _make_private_folder(folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     os.chmod(folder, 0o700)
@@ -231,7 +349,7 @@ class JournaledBackend(Backend):
     def write(
         self, updates: Sequence[CellUpdate], new_columns: Sequence[str], state: SyncState
     ) -> None:
-        self.journal.record(self.source, updates)
+        self.journal.record(self.source, updates, new_columns, state)
         self.journal.writing.add(self.source)
         try:
             self.inner.write(updates, new_columns, state)
@@ -263,7 +381,20 @@ class RunSummary:
 @dataclass
 class JournaledRun:
     summary: RunSummary
-    entries: list[JournalEntry]
+    #: What the run journaled, in order: a cell's entry, or the cells of the columns a write
+    #: added (kept as one record: ``syncer history`` need not expand 600,000 of them).
+    records: list[JournalEntry | AddedColumns]
+
+    @property
+    def entries(self) -> list[JournalEntry]:
+        """Every cell the run journaled, one entry each, in order."""
+        cells: list[JournalEntry] = []
+        for record in self.records:
+            if isinstance(record, AddedColumns):
+                cells.extend(record.entries())
+            else:
+                cells.append(record)
+        return cells
 
 
 def read_run(run_id: str, folder: Path | None = None) -> JournaledRun:
@@ -276,7 +407,8 @@ def read_run(run_id: str, folder: Path | None = None) -> JournaledRun:
     except OSError as error:
         raise SyncerError(f"{path}: cannot read the journal ({error.strerror})") from error
     header: dict[str, Any] = {}
-    entries: list[JournalEntry] = []
+    records: list[JournalEntry | AddedColumns] = []
+    counted: dict[str, int] = {}  # source -> cells journaled
     trackers: dict[str, None] = {}
     failed: dict[str, None] = {}
     landed: dict[str, None] = {}
@@ -298,8 +430,20 @@ def read_run(run_id: str, folder: Path | None = None) -> JournaledRun:
                 str(item["after"]),
                 str(item.get("field", "")),
             )
-            entries.append(entry)
+            records.append(entry)
+            counted[entry.source] = counted.get(entry.source, 0) + 1
             trackers.setdefault(entry.source)
+        elif kind == "added_columns":
+            added = AddedColumns(
+                str(item["source"]),
+                tuple(str(column) for column in item["columns"]),
+                tuple(str(name) for name in item["fields"]),
+                int(item["cells"]),
+                [(int(row), str(row_id), str(packed)) for row, row_id, packed in item["rows"]],
+            )
+            records.append(added)
+            counted[added.source] = counted.get(added.source, 0) + added.cells
+            trackers.setdefault(added.source)
         elif kind == "failed":
             failed.setdefault(str(item["source"]))
         elif kind == "landed":
@@ -313,10 +457,10 @@ def read_run(run_id: str, folder: Path | None = None) -> JournaledRun:
         started_at=str(header.get("started_at", "")),
         argv=str(header.get("argv", "")),
         trackers=tuple(trackers),
-        cells=sum(1 for entry in entries if entry.source in trackers),
+        cells=sum(cells for source, cells in counted.items() if source in trackers),
         failed=tuple(failed),
     )
-    return JournaledRun(summary, entries)
+    return JournaledRun(summary, records)
 
 
 def list_runs(folder: Path | None = None) -> list[RunSummary]:
@@ -330,161 +474,3 @@ def list_runs(folder: Path | None = None) -> list[RunSummary]:
     )
     summaries = (read_run(run_id, where).summary for run_id in run_ids)
     return [summary for summary in summaries if summary.trackers]
-
-
-# -- undo ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class UndoConflict:
-    """A cell the undo left alone because it no longer holds what the run wrote."""
-
-    source: str
-    row: int | None  # the sheet row now, None when the row is gone
-    row_id: str
-    column: str
-    now: str
-    wrote: str
-
-    def __str__(self) -> str:
-        if self.row is None:
-            return f"{self.source}: no row with Row ID {self.row_id!r} any more; not restored"
-        return (
-            f"{self.source} row {self.row}, column {self.column}: now {self.now!r}, "
-            f"the run wrote {self.wrote!r}; changed since, so kept"
-        )
-
-
-@dataclass
-class UndoReport:
-    run_id: str
-    restored: int = 0
-    unchanged: int = 0  # cells that already hold what was there before the run
-    conflicts: list[UndoConflict] = field(default_factory=list)
-    failed: dict[str, str] = field(default_factory=dict)  # source -> why that tracker failed
-
-    @property
-    def ok(self) -> bool:
-        return not self.conflicts and not self.failed
-
-
-def undo(
-    run_id: str,
-    backend_for_source: Callable[[str], Backend],
-    *,
-    folder: Path | None = None,
-    journal: Journal | None = None,
-) -> UndoReport:
-    """Put back what run ``run_id`` overwrote, where the cells still hold what it wrote.
-
-    Rows are found by Row ID, wherever they moved. Restored cells' digests go into the sync
-    state, so the next sync treats them as syncer's own again. With ``journal`` the restores are
-    journaled as a run of their own (and can be undone in turn). A tracker that cannot be read
-    or written is reported in ``failed``; the others go on.
-    """
-    run = read_run(run_id, folder)
-    report = UndoReport(run_id)
-    by_source: dict[str, list[JournalEntry]] = {}
-    for entry in run.entries:
-        by_source.setdefault(entry.source, []).append(entry)
-    for source, entries in by_source.items():
-        try:
-            backend = backend_for_source(source)
-            if journal is not None:
-                backend = journal.wrap(backend)
-            _undo_tracker(backend, entries, report)
-        except TrackerError as error:
-            report.failed[source] = error.message
-        except SyncerError as error:
-            report.failed[source] = str(error)
-    return report
-
-
-def _undo_tracker(backend: Backend, entries: list[JournalEntry], report: UndoReport) -> None:
-    data = backend.read()
-    id_column = find_column(data.header, owned_headers()["row_id"])
-    if id_column is None:
-        raise TrackerError(data.source, "no Row ID column: cannot find the rows the run wrote")
-    rows_by_id: dict[str, int] = {}
-    for position, cells in enumerate(data.rows):
-        row_id = canonical_text(_cell(cells, id_column)).strip()
-        if row_id:
-            rows_by_id.setdefault(row_id, position)
-    state = SyncState(
-        {key: dict(cells) for key, cells in data.state.cells.items()}, data.state.data_rows
-    )
-    updates: list[CellUpdate] = []
-    restored_fields: list[tuple[str, str, str]] = []
-    for entry in _first_before_last_after(entries):
-        index = rows_by_id.get(entry.row_id)
-        column = find_column(data.header, entry.column)
-        if index is None or column is None:
-            report.conflicts.append(
-                UndoConflict(entry.source, None, entry.row_id, entry.column, "", entry.after)
-            )
-            continue
-        sheet_row = data.sheet_row(index)
-        now = canonical_text(_cell(data.rows[index], column))
-        if now == entry.before:
-            report.unchanged += 1
-            continue
-        if now != entry.after:
-            report.conflicts.append(
-                UndoConflict(entry.source, sheet_row, entry.row_id, entry.column, now, entry.after)
-            )
-            continue
-        header = str(data.header[column]).strip()
-        owned = entry.field or owned_field(header)
-        value = _typed(entry.before, owned)
-        updates.append(
-            CellUpdate(sheet_row, header, value, entry.row_id, expected=now, field=owned or "")
-        )
-        restored_fields.append((entry.row_id, owned or header, entry.before))
-    if not updates:
-        return
-    kept = list(backend.recheck(updates))
-    for update in updates:
-        if update not in kept:
-            report.conflicts.append(
-                UndoConflict(
-                    data.source, update.row, update.row_id, update.column, "?", update.expected
-                )
-            )
-    written = {(update.row_id, update.column) for update in kept}
-    for (row_id, key, before), update in zip(restored_fields, updates, strict=True):
-        if (row_id, update.column) in written:
-            state.cells.setdefault(row_id, {})[key] = digest(before)
-    if kept:
-        backend.write(kept, (), state)
-    report.restored += len(kept)
-
-
-def _first_before_last_after(entries: list[JournalEntry]) -> list[JournalEntry]:
-    """One entry per cell: were a cell journaled twice in a run, undo goes back to the first
-    ``before`` and expects the last ``after``."""
-    merged: dict[tuple[str, str], JournalEntry] = {}
-    for entry in entries:
-        key = (entry.row_id, normalize_label(entry.column))
-        first = merged.get(key)
-        merged[key] = entry if first is None else replace(entry, before=first.before)
-    return list(merged.values())
-
-
-def _typed(text: str, owned: str | None) -> CellValue:
-    """The cell value for a journaled text: Due Date and Last Synced go back as dates."""
-    if text == "":
-        return None
-    try:
-        if owned == "due_date":
-            return date.fromisoformat(text)
-        if owned == "last_synced":
-            if len(text) == 10:
-                return datetime.combine(date.fromisoformat(text), datetime.min.time())
-            return datetime.strptime(text, "%Y-%m-%d %H:%M")
-    except ValueError:
-        return text
-    return text
-
-
-def _cell(cells: Sequence[CellValue], index: int) -> CellValue:
-    return cells[index] if index < len(cells) else None

@@ -2,13 +2,49 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from syncer.resources import schema
+
+_Frozen = TypeVar("_Frozen")
+
+
+def quick_init(cls: type[_Frozen]) -> type[_Frozen]:
+    """Give a frozen slots dataclass an ``__init__`` that sets each slot through its own setter.
+
+    A frozen dataclass's generated ``__init__`` sets every field with ``object.__setattr__``,
+    which costs a first sync of 100,000 rows a second over its 700,000 row, plan and cell
+    objects. The signature, the defaults and the frozenness (assignment raises) stay the same.
+    Put it above ``@dataclass(frozen=True, slots=True)``; fields with a default factory are
+    refused (give them an immutable default instead).
+    """
+    specs = dataclasses.fields(cls)  # type: ignore[arg-type]
+    namespace: dict[str, Any] = {}
+    parameters: list[str] = []
+    body: list[str] = []
+    for spec in specs:
+        name = spec.name
+        if spec.default_factory is not dataclasses.MISSING or not spec.init:
+            raise TypeError(f"{cls.__name__}.{name}: quick_init needs plain defaults")
+        if spec.default is dataclasses.MISSING:
+            parameters.append(name)
+        else:
+            namespace[f"_default_{name}"] = spec.default
+            parameters.append(f"{name}=_default_{name}")
+        namespace[f"_set_{name}"] = cls.__dict__[name].__set__
+        body.append(f"    _set_{name}(self, {name})")
+    exec(f"def __init__(self, {', '.join(parameters)}):\n" + "\n".join(body), namespace)
+    init = namespace["__init__"]
+    init.__qualname__ = f"{cls.__qualname__}.__init__"
+    init.__doc__ = cls.__init__.__doc__
+    init.__annotations__ = {**{spec.name: spec.type for spec in specs}, "return": None}
+    cls.__init__ = init  # type: ignore[method-assign]
+    return cls
 
 
 class Stage(StrEnum):
@@ -72,6 +108,14 @@ class OfferDecision(StrEnum):
     UNDECIDED = "undecided"
 
 
+#: Each choice's text, ``member.value``: that is a Python-level property, slow where a loop over a
+#: big tracker's rows asks for it (drafts, plans, ``--json``).
+CHOICE_TEXTS: dict[StrEnum, str] = {
+    member: member.value
+    for kind in (Stage, Action, Urgency, Channel, OfferDecision)
+    for member in kind
+}
+
 _SEPARATORS = re.compile(r"[\s\-_]+")
 
 
@@ -84,6 +128,7 @@ def normalize_label(text: object) -> str:
 CellValue = str | int | float | bool | date | datetime | None
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Application:
     """One parsed tracker row: the inputs of the rules. Blank cells are None."""
@@ -116,6 +161,7 @@ class Application:
     notes: str | None = None
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Decision:
     """What the rules decided for one row."""
@@ -126,11 +172,12 @@ class Decision:
     why: str
 
     def as_json(self, row: int) -> dict[str, Any]:
+        action, due_on = self.action, self.due_on
         return {
             "row": row,
-            "action": self.action.value if self.action else None,
-            "due": self.due_on.isoformat() if self.due_on else None,
-            "urgency": self.urgency.value,
+            "action": CHOICE_TEXTS[action] if action else None,
+            "due": due_on.isoformat() if due_on else None,
+            "urgency": CHOICE_TEXTS[self.urgency],
             "why": self.why,
         }
 

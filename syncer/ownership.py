@@ -25,7 +25,7 @@ from datetime import date, datetime
 from enum import Enum
 
 from syncer.backends.base import digest
-from syncer.model import ACTION_LABELS, CellValue, Urgency
+from syncer.model import ACTION_LABELS, CellValue, Urgency, quick_init
 
 #: The state key under which a field's reported (held value, planned value) pair is kept.
 HELD_SUFFIX = ".held"
@@ -40,19 +40,21 @@ class Verdict(Enum):
     FORMULA = "formula"  # a person's formula: keep, and report (unless reported already)
 
 
-@dataclass(frozen=True)
+@quick_init
+@dataclass(frozen=True, slots=True)
 class RowMemory:
     """What syncer knows of one row's owned cells.
 
     ``remembered``: field -> fingerprint of what syncer last wrote (for a copy: the original's).
     ``copy``: the row is a copy of another. ``orphan``: its Row ID is unknown to the state.
-    ``would_have``: field -> the text syncer would have written on the day of Last Synced.
+    ``would_have``: field -> the text syncer would have written on the day of Last Synced
+    (None: nothing).
     """
 
     remembered: Mapping[str, str]
     copy: bool = False
     orphan: bool = False
-    would_have: Mapping[str, str] = field(default_factory=dict)
+    would_have: Mapping[str, str] | None = None
 
 
 def verdict(
@@ -69,7 +71,9 @@ def verdict(
         return Verdict.SYNCERS
     if current == "" and (last is None or name == "draft" or memory.copy):
         return Verdict.SYNCERS
-    if memory.orphan and (memory.would_have.get(name) == current or _syncers_kind(name, held)):
+    if memory.orphan and (
+        (memory.would_have or {}).get(name) == current or _syncers_kind(name, held)
+    ):
         return Verdict.SYNCERS
     return Verdict.PERSONS
 

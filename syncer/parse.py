@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime
+from typing import Any, TypeVar
 
 from syncer.columns import ColumnMap, input_fields
 from syncer.dates import BadDate, DateOrder, parse_datetime, strip_invisible
@@ -99,6 +99,25 @@ def _count(value: CellValue) -> int:
     return number
 
 
+_UNKNOWN: Any = object()
+_Known = TypeVar("_Known")
+
+
+def _remembered(
+    known: dict[str, _Known], raw: CellValue, compute: Callable[[CellValue], _Known]
+) -> _Known:
+    """``compute(raw)``, kept in ``known`` per distinct text (up to ``DATE_CACHE_LIMIT``); a
+    value that raises is computed, and raises, each time."""
+    if type(raw) is not str:
+        return compute(raw)
+    found = known.get(raw, _UNKNOWN)
+    if found is _UNKNOWN:
+        found = compute(raw)
+        if len(known) < DATE_CACHE_LIMIT:
+            known[raw] = found
+    return found
+
+
 #: How many distinct date texts (and, apart, choice texts) one parser remembers; trackers repeat
 #: the same dates, stages and channels a lot.
 DATE_CACHE_LIMIT = 20_000
@@ -140,6 +159,9 @@ class RowParser:
         self._fields = [field for field in fields if field[1] != "text"]
         self._moments: dict[str, datetime | str | None] = {}
         self._labels: dict[str, str] = {}
+        #: Of date texts that parsed, the day (shared by the rows that repeat it).
+        self._days: dict[str, date | None] = {}
+        self._counts: dict[str, int] = {}
 
     def is_blank_row(self, cells: Sequence[CellValue]) -> bool:
         """A wholly blank row (every cell, the person's own columns included) is skipped."""
@@ -178,7 +200,12 @@ class RowParser:
             elif is_blank(raw):
                 continue
             try:
-                self._parse_cell(name, kind, raw, values)
+                if kind == "date":
+                    values[name] = self._day(raw)
+                elif kind == "count":
+                    values[name] = self._count(raw)
+                else:
+                    self._parse_cell(name, kind, raw, values)
             except BadDate as exc:
                 problems.append(Problem(header, str(exc)))
             except ValueError:
@@ -202,21 +229,25 @@ class RowParser:
             raise BadDate(known)
         return known
 
+    def _day(self, raw: CellValue) -> date | None:
+        """A date cell's day: ``moment(raw).date()``, remembered per distinct text."""
+        return _remembered(self._days, raw, self._day_of)
+
+    def _day_of(self, raw: CellValue) -> date | None:
+        moment = self.moment(raw)
+        return moment.date() if moment is not None else None
+
+    def _count(self, raw: CellValue) -> int:
+        """``_count``, remembered per distinct text (a count that is not one is not)."""
+        return _remembered(self._counts, raw, _count)
+
     def _label(self, raw: CellValue) -> str:
         """``_label``, remembered per distinct text (stages and channels repeat on every row)."""
-        if type(raw) is not str:
-            return _label(raw)
-        label = self._labels.get(raw)
-        if label is None:
-            label = _label(raw)
-            if len(self._labels) < DATE_CACHE_LIMIT:
-                self._labels[raw] = label
-        return label
+        return _remembered(self._labels, raw, _label)
 
     def _parse_cell(self, name: str, kind: str, raw: CellValue, values: dict[str, Any]) -> None:
         if kind == "date":
-            moment = self.moment(raw)
-            values[name] = moment.date() if moment is not None else None
+            values[name] = self._day(raw)
         elif kind == "text":
             values[name] = _text(raw)
         elif kind == "stage":
@@ -235,7 +266,7 @@ class RowParser:
                 raise ValueError
             values[name] = decision
         elif kind == "count":
-            values[name] = _count(raw)
+            values[name] = self._count(raw)
         elif kind == "datetime":
             moment = self.moment(raw)
             if moment is not None:

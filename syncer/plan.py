@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import operator
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -41,6 +41,7 @@ from syncer.incremental import (
 from syncer.mail import Contact, EmailDraft
 from syncer.model import (
     ACTION_LABELS,
+    CHOICE_TEXTS,
     Action,
     Application,
     CellValue,
@@ -71,6 +72,12 @@ DECISION_MEMO_LIMIT = 50_000
 
 _ACTIONS_BY_LABEL = {label: action for action, label in ACTION_LABELS.items()}
 _URGENCIES = {urgency.value: urgency for urgency in Urgency}
+_SYNCERS = Verdict.SYNCERS
+# Members held in module names, and their texts in a dict: an Enum's ``.value`` (and, on 3.11,
+# a member looked up on its class) costs a Python-level call, thousands of times a run.
+_INVALID = Urgency.INVALID
+_INVALID_TEXT = Urgency.INVALID.value
+_NO_ACTION = Action.NONE
 _TODAY_WORD = re.compile(r"\btoday\b")
 
 MISSING_DETAIL = {
@@ -169,6 +176,9 @@ class Planner:
         self.incremental = incremental
         self.cell_limit = cell_limit
         self._today_iso = today.isoformat()
+        self._draft_window = timedelta(days=config.policy.draft_window_days)
+        self._policy = config.policy
+        self._calendar = config.calendar  # one per region (dates.work_calendar), asked once
         if config.templates is not None:
             # A coach's folder is checked before its files are read (a link out, a missing
             # file): a template problem fails the tracker with its message, never a traceback.
@@ -306,7 +316,7 @@ class Planner:
     def _decide(self, app: Application, problems: Sequence[object], today: date) -> Decision:
         if problems:
             return invalid("; ".join(str(p) for p in problems))
-        return decide(app, today, self.config.policy, self.config.calendar)
+        return decide(app, today, self._policy, self._calendar)
 
     def _copies(self, data: SheetData, parser: RowParser, id_index: int) -> dict[int, set[str]]:
         """The rows that are copies of another row with the same Row ID (index -> the ids
@@ -478,15 +488,17 @@ class Planner:
         """The owned values the plan wants (an invalid row leaves action, due and draft alone),
         and the draft's text ("" when there is none)."""
         action = decision.action
-        if decision.urgency is Urgency.INVALID or action is None:
-            return decision, {"urgency": Urgency.INVALID.value, "why": decision.why}, ""
+        urgency = decision.urgency
+        if urgency is _INVALID or action is None:
+            return decision, {"urgency": _INVALID_TEXT, "why": decision.why}, ""
         why = decision.why
         draft_text = ""
+        due_on = decision.due_on
         if (
             self.drafts
-            and action is not Action.NONE
-            and decision.due_on is not None
-            and decision.due_on <= today + timedelta(days=self.config.policy.draft_window_days)
+            and action is not _NO_ACTION
+            and due_on is not None
+            and due_on <= today + self._draft_window
         ):
             draft = self.renderer.render(app, decision, today)
             if draft is not None:
@@ -495,11 +507,11 @@ class Planner:
                 if asks:
                     why = f"{why}; {'; '.join(asks)}"
         if why != decision.why:
-            decision = Decision(decision.action, decision.due_on, decision.urgency, why)
+            decision = Decision(action, due_on, urgency, why)
         wanted: dict[str, CellValue] = {
-            "next_action": action.label,
-            "due_date": decision.due_on,
-            "urgency": decision.urgency.value,
+            "next_action": ACTION_LABELS[action],
+            "due_date": due_on,
+            "urgency": CHOICE_TEXTS[urgency],
             "why": why,
             "draft": draft_text or None,
         }
@@ -518,7 +530,12 @@ class Planner:
         rebuilt: Rebuilt,
     ) -> list[CellValue] | None:
         """Settle the row's owned cells; the row's cells as they stand after the write, or None
-        when a person's value was kept (such a row is planned in full next time)."""
+        when a person's value was kept (such a row is planned in full next time).
+
+        For every owned cell the ownership rule says write, leave, or keep a person's value
+        (reported once). The common cases are inline: a row plans six cells and a big first
+        sync a hundred thousand rows.
+        """
         columns = result.columns
         owned = columns.owned
         width = len(cells)
@@ -529,68 +546,48 @@ class Planner:
         formulas = data.formulas
         fingerprint = self._fingerprint
 
-        def settle(name: str, value: CellValue, new: str) -> None:
-            """The ownership rule for one owned cell (``new``: the value's canonical text):
-            write, leave, or keep a person's value (reported once)."""
+        def planned() -> Iterator[tuple[str, CellValue, str]]:
+            """Each owned value with its canonical text; Last Synced once something is written."""
+            for name, value in wanted.items():
+                yield name, value, value if type(value) is str else canonical_text(value)
+            if writes:
+                yield "last_synced", self.now, self._now_text
+
+        for name, value, new in planned():
             index = owned[name]
             held = cells[index] if index < width else None
             current = held if type(held) is str else canonical_text(held)
             formula = bool(formulas) and (sheet_row, index) in formulas
-            if current == new and not formula:
-                kept[name] = fingerprint(new)
-                kept.pop(name + HELD_SUFFIX, None)
-                return
-            whose = verdict(name, held, current, memory, formula=formula)
-            if whose is Verdict.SYNCERS:
+            if current != new or formula:
+                whose = verdict(name, held, current, memory, formula=formula)
+                if whose is not _SYNCERS:
+                    held_cells.append(name)
+                    kept[name + HELD_SUFFIX] = self._held(
+                        result, data, sheet_row, name, index, whose, current, new, memory, rebuilt
+                    )
+                    continue
                 writes.append((name, value, current))
-                kept[name] = fingerprint(new)
+            kept[name] = fingerprint(new)
+            if remembered:  # a first sync's rows have no reported pair to forget
                 kept.pop(name + HELD_SUFFIX, None)
-                return
-            marker = held_marker(current, new)
-            held_cells.append(name)
-            if memory.orphan:
-                rebuilt.held(f"{column_letter(index)}{sheet_row}")
-            elif first_report(remembered, name, marker):
-                header = columns.owned_header_text[name]
-                why = (
-                    "holds a formula a person typed; kept (syncer never writes over a formula)"
-                    if whose is Verdict.FORMULA
-                    else "changed by a person since syncer wrote it; kept"
-                )
-                if name == "draft" and whose is Verdict.PERSONS:
-                    why += " (clear the cell to give it back to syncer)"
-                result.conflicts.append(
-                    f"{data.source} row {sheet_row}, column {header} "
-                    f"({column_letter(index)}{sheet_row}): {why}"
-                )
-            kept[name + HELD_SUFFIX] = marker
-
-        for name, value in wanted.items():
-            settle(name, value, value if type(value) is str else canonical_text(value))
-        if writes:
-            settle("last_synced", self.now, self._now_text)
-        else:
+        if not writes:
             # A settled row's time stamp is syncer's own, even when the state missed it (a run
             # that ended between writing a file and its sidecar); a person's text is not a date.
-            stamp = _cell(cells, columns.owned["last_synced"])
+            stamp = _cell(cells, owned["last_synced"])
             if isinstance(stamp, date):
                 kept["last_synced"] = fingerprint(canonical_text(stamp))
         if memory.orphan:
             rebuilt.rows += 1
         if row_id != current_id:
             writes.append(("row_id", row_id, current_id))
-        for name, value, current in writes:
-            result.updates.append(
-                CellUpdate(
-                    row=sheet_row,
-                    column=columns.owned_header_text[name],
-                    value=value,
-                    row_id=row_id,
-                    expected=current,
-                    field=name,
-                )
-            )
         if writes:
+            headers = columns.owned_header_text
+            result.updates.extend(
+                [
+                    CellUpdate(sheet_row, headers[name], value, row_id, current, name)
+                    for name, value, current in writes
+                ]
+            )
             result.changed_rows += 1
         kept["row_id"] = fingerprint(row_id)
         kept.pop(MEMO_KEY, None)
@@ -600,9 +597,42 @@ class Planner:
         after = list(cells)
         for name, value, _current in writes:
             index = owned[name]
-            after.extend([None] * (index + 1 - len(after)))
+            if index >= len(after):
+                after.extend([None] * (index + 1 - len(after)))
             after[index] = value
         return after
+
+    @staticmethod
+    def _held(
+        result: TrackerPlan,
+        data: SheetData,
+        sheet_row: int,
+        name: str,
+        index: int,
+        whose: Verdict,
+        current: str,
+        new: str,
+        memory: RowMemory,
+        rebuilt: Rebuilt,
+    ) -> str:
+        """A cell a person holds: reported (once per pair of values); its state marker."""
+        marker = held_marker(current, new)
+        if memory.orphan:
+            rebuilt.held(f"{column_letter(index)}{sheet_row}")
+        elif first_report(memory.remembered, name, marker):
+            header = result.columns.owned_header_text[name]
+            why = (
+                "holds a formula a person typed; kept (syncer never writes over a formula)"
+                if whose is Verdict.FORMULA
+                else "changed by a person since syncer wrote it; kept"
+            )
+            if name == "draft" and whose is Verdict.PERSONS:
+                why += " (clear the cell to give it back to syncer)"
+            result.conflicts.append(
+                f"{data.source} row {sheet_row}, column {header} "
+                f"({column_letter(index)}{sheet_row}): {why}"
+            )
+        return marker
 
 
 def _cell(cells: Sequence[CellValue], index: int) -> CellValue:

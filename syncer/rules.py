@@ -7,12 +7,15 @@ previous) by the tracker's ``WorkCalendar``.
 
 from __future__ import annotations
 
+import functools
+import operator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from syncer.columns import header_of
 from syncer.dates import WorkCalendar
-from syncer.model import Action, Application, Channel, Decision, Stage, Urgency
+from syncer.model import Action, Application, Channel, Decision, Stage, Urgency, quick_init
 from syncer.policy import Policy
 
 #: Fields holding dates that must not be after today (the event already happened).
@@ -35,7 +38,8 @@ class NeedsField(Exception):
         self.message = message
 
 
-@dataclass(frozen=True)
+@quick_init
+@dataclass(frozen=True, slots=True)
 class Plan:
     """An action and its due date before urgency and snoozing are applied.
 
@@ -55,7 +59,9 @@ def latest(*days: date | None) -> date | None:
     return max(given) if given else None
 
 
+@functools.lru_cache(maxsize=256)
 def days(n: int) -> timedelta:
+    """``timedelta(days=n)``, one object per policy setting (every planned row asks)."""
     return timedelta(days=n)
 
 
@@ -188,27 +194,33 @@ def _rejected(app: Application, policy: Policy, cal: WorkCalendar) -> Plan:
     )
 
 
+_NOTHING_TO_SEND = frozenset((Stage.WISHLIST, Stage.WITHDRAWN, Stage.CLOSED))
+_INTERVIEW_STAGES = frozenset((Stage.INTERVIEW_SCHEDULED, Stage.INTERVIEWED))
+#: The stages planned from the row alone (no today), by the function that plans them.
+_PLANNERS: dict[Stage, Callable[[Application, Policy, WorkCalendar], Plan]] = {
+    Stage.APPLIED: _applied,
+    Stage.OFFER: _offer,
+    Stage.NEGOTIATING: _negotiating,
+    Stage.ACCEPTED: _accepted,
+    Stage.REJECTED: _rejected,
+}
+
+
 def _stage_plan(app: Application, today: date, policy: Policy, cal: WorkCalendar) -> Plan:
     stage = app.stage
-    if stage in (Stage.WISHLIST, Stage.WITHDRAWN, Stage.CLOSED):
+    planner = _PLANNERS.get(stage) if stage is not None else None
+    if planner is not None:
+        return planner(app, policy, cal)
+    if stage in _NOTHING_TO_SEND:
         assert stage is not None
         return Plan(Action.NONE, None, f"Stage {stage.value}: nothing to send")
-    if stage is Stage.APPLIED:
-        return _applied(app, policy, cal)
-    if stage in (Stage.INTERVIEW_SCHEDULED, Stage.INTERVIEWED):
+    if stage in _INTERVIEW_STAGES:
+        assert stage is not None
         if app.interview_on is None:
             raise NeedsField(f"Interview Date is blank; stage {stage.value} needs it")
         if stage is Stage.INTERVIEW_SCHEDULED and app.interview_on > today:
             return _interview_upcoming(app.interview_on, policy, cal)
         return _after_interview(app, app.interview_on, today, policy, cal)
-    if stage is Stage.OFFER:
-        return _offer(app, policy, cal)
-    if stage is Stage.NEGOTIATING:
-        return _negotiating(app, policy, cal)
-    if stage is Stage.ACCEPTED:
-        return _accepted(app, policy, cal)
-    if stage is Stage.REJECTED:
-        return _rejected(app, policy, cal)
     raise AssertionError(f"unhandled stage {stage!r}")
 
 
@@ -226,12 +238,15 @@ def invalid(why: str) -> Decision:
     return Decision(action=None, due_on=None, urgency=Urgency.INVALID, why=why)
 
 
+_past_only_dates = operator.attrgetter(*PAST_ONLY_FIELDS)
+
+
 def future_dates(app: Application, today: date) -> list[str]:
     """The past-only fields whose date is after today."""
     return [
         name
-        for name in PAST_ONLY_FIELDS
-        if (value := getattr(app, name)) is not None and value > today
+        for name, value in zip(PAST_ONLY_FIELDS, _past_only_dates(app), strict=True)
+        if value is not None and value > today
     ]
 
 

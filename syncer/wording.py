@@ -15,9 +15,12 @@ that is a common English word ("The", "Mobile"), so names ("Kafka", "Dana") stay
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from enum import Enum
+
+from syncer.model import quick_init
 
 
 def _words(text: str) -> frozenset[str]:
@@ -124,7 +127,8 @@ class Kind(Enum):
     FRAGMENT = "fragment"  # "Led the Airflow migration": a sentence without its subject
 
 
-@dataclass(frozen=True)
+@quick_init
+@dataclass(frozen=True, slots=True)
 class Item:
     """One piece of what the person typed: trimmed, de-shouted, its closing mark apart."""
 
@@ -133,8 +137,24 @@ class Item:
     mark: str  # "!" or "?" when the person ended it so, else ""
 
 
-def items(value: str | None) -> list[Item]:
+#: Texts whose pieces are remembered: a template reads a cell two or three times (``mention``
+#: asks for its pieces, then for its ``phrase``), and trackers repeat texts across rows.
+ITEMS_CACHE_SIZE = 4096
+
+
+def items(value: str | None) -> tuple[Item, ...]:
     """The pieces of a cell: split at new lines and semicolons, and at commas of a plain list."""
+    if type(value) is str:
+        return _items_of_text(value)
+    return _items(value)
+
+
+@functools.lru_cache(maxsize=ITEMS_CACHE_SIZE)
+def _items_of_text(value: str) -> tuple[Item, ...]:
+    return _items(value)
+
+
+def _items(value: str | None) -> tuple[Item, ...]:
     pieces: list[Item] = []
     for raw in _ITEM_BREAK.split(_unshout_entry(value or "")):
         text = _SPACES.sub(" ", _BULLET.sub("", raw)).strip()
@@ -148,7 +168,7 @@ def items(value: str | None) -> list[Item]:
             pieces += [Item(part, kind, mark) for part in _comma_list(text)]
         else:
             pieces.append(Item(text, kind, mark))
-    return pieces
+    return tuple(pieces)
 
 
 def join_list(parts: list[str]) -> str:
@@ -265,17 +285,23 @@ def _starts_with_a_name(text: str) -> bool:
     return word[:1].isupper() and not _is_common(word)
 
 
+_NOT_A_LETTER = re.compile(r"[^A-Za-z]")
+_VOWEL = re.compile(r"[AEIOUY]")
+
+
 def _is_acronym(word: str) -> bool:
-    letters = re.sub(r"[^A-Za-z]", "", word)
+    letters = _NOT_A_LETTER.sub("", word)
     return (
         letters.upper() in ACRONYMS
         or any(ch.isdigit() or ch in "/&" for ch in word)
-        or (1 < len(letters) <= 3 and not re.search(r"[AEIOUY]", letters.upper()))
+        or (1 < len(letters) <= 3 and not _VOWEL.search(letters.upper()))
     )
 
 
 def _is_capitals(word: str) -> bool:
-    letters = re.sub(r"[^A-Za-z]", "", word)
+    if word.isascii() and word.isalpha():  # the common case: a plain word
+        return len(word) >= 2 and word.isupper()
+    letters = _NOT_A_LETTER.sub("", word)
     return len(letters) >= 2 and letters.isupper()
 
 

@@ -6,7 +6,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -16,9 +16,10 @@ from syncer.backends.base import Backend, CellUpdate, SheetData, SyncState, cano
 from syncer.backends.local import open_local
 from syncer.config import TrackerConfig
 from syncer.errors import NotFoundError, SyncerError, TrackerError
-from syncer.journal import Journal, journal_dir, list_runs, new_run_id, read_run, undo
+from syncer.journal import Journal, journal_dir, list_runs, new_run_id, read_run
 from syncer.results import TrackerResult
 from syncer.sync import RunOptions, open_backend, sync_tracker
+from syncer.undo import undo
 
 TRACKER = """\
 Company,Position,Stage,Applied On,Follow-Ups Sent,Interview Date,Notes
@@ -380,3 +381,145 @@ def test_a_cell_text_with_unicode_line_separators_reads_back_whole(folder: Path)
     journal.record("t.csv", [CellUpdate(2, "Draft", text, "r1", expected="old\u2028text")])
     [entry] = read_run(journal.run_id, folder).entries
     assert (entry.after, entry.before) == (text, "old\u2028text")
+
+
+# -- a first sync: the cells of the columns it adds, as one line ------------------------------
+
+
+def blank_owned(path: Path) -> dict[str, dict[str, str]]:
+    """Each row's owned cells as text, keyed by the row's Company (a first sync's undo blanks
+    the Row IDs too)."""
+    data = open_local(path).read()
+    where = {header: data.header.index(header) for header in OWNED}
+    company = data.header.index("Company")
+    return {
+        str(cells[company]): {
+            h: canonical_text(cells[i] if i < len(cells) else None) for h, i in where.items()
+        }
+        for cells in data.rows
+    }
+
+
+def test_a_first_sync_journals_the_added_columns_as_one_line(tracker: Path, folder: Path) -> None:
+    journal = journaled_sync(tracker, FIRST_DAY, folder)
+    written = sum(text != "" for cells in owned_cells(tracker).values() for text in cells.values())
+
+    lines = journal.path.read_text(encoding="utf-8").splitlines()
+    kinds = [json.loads(line)["type"] for line in lines]
+    assert kinds == ["run", "added_columns", "landed"]
+    added = json.loads(lines[1])
+    assert added["source"] == str(tracker)
+    assert added["columns"] == list(OWNED)
+    assert added["fields"][:2] == ["next_action", "due_date"]
+    assert added["cells"] == written == json.loads(lines[2])["cells"]
+    assert len(added["rows"]) == len(owned_cells(tracker))
+    assert "Dear" not in lines[1]  # digests, not the drafts' text
+    (run,) = list_runs(folder)
+    assert run.cells == written
+    entries = read_run(journal.run_id, folder).entries
+    assert len(entries) == written
+    assert {(e.before, e.after) for e in entries} == {("", "")}
+    for entry in entries:
+        assert entry.holds_after(owned_cells(tracker)[entry.row_id][entry.column])
+
+
+def test_undo_of_a_first_sync_gives_back_blank_cells(tracker: Path, folder: Path) -> None:
+    journal = journaled_sync(tracker, FIRST_DAY, folder)
+    written = read_run(journal.run_id, folder).summary.cells
+
+    report = undo(journal.run_id, opener, folder=folder)
+
+    assert report.ok, report
+    assert report.restored == written and report.unchanged == 0
+    assert all(text == "" for cells in blank_owned(tracker).values() for text in cells.values())
+    original = list(csv.reader(io.StringIO(TRACKER)))
+    with tracker.open(newline="", encoding="utf-8") as handle:
+        now = list(csv.reader(handle))
+    assert [row[: len(original[0])] for row in now] == original  # the person's cells as they were
+
+
+def test_undo_of_a_first_sync_keeps_a_cell_a_person_edited_since(
+    tracker: Path, folder: Path
+) -> None:
+    journal = journaled_sync(tracker, FIRST_DAY, folder)
+    written = read_run(journal.run_id, folder).summary.cells
+
+    def edit(header: list[str], body: list[list[str]]) -> list[list[str]]:
+        body[0][header.index("Why")] = "my own note"
+        return body
+
+    rewrite_rows(tracker, edit)
+    report = undo(journal.run_id, opener, folder=folder)
+
+    (conflict,) = report.conflicts
+    assert (conflict.row, conflict.column, conflict.now) == (2, "Why", "my own note")
+    assert str(conflict) == (
+        f"{tracker} row 2, column Why: now 'my own note', the run wrote something else; "
+        "changed since, so kept"
+    )
+    assert report.restored == written - 1
+    acme = blank_owned(tracker)["Acme"]
+    assert acme.pop("Why") == "my own note"
+    assert set(acme.values()) == {""}
+
+
+def test_undo_of_a_first_sync_journaled_a_line_per_cell_still_works(
+    tracker: Path, folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Journals written before the added_columns line: a first sync's cells one line each."""
+
+    def one_line_per_cell(
+        source: str,
+        updates: Sequence[CellUpdate],
+        new_columns: object,
+        state: object,
+        others: list[CellUpdate],
+    ) -> Iterator[str]:
+        others.extend(updates)
+        yield from ()
+
+    monkeypatch.setattr("syncer.journal._added_columns", one_line_per_cell)
+    journal = journaled_sync(tracker, FIRST_DAY, folder)
+    monkeypatch.undo()
+    lines = journal.path.read_text(encoding="utf-8").splitlines()
+    written = read_run(journal.run_id, folder).summary.cells
+    assert len(lines) == 1 + written + 1
+
+    report = undo(journal.run_id, opener, folder=folder)
+
+    assert report.ok and report.restored == written
+    assert all(text == "" for cells in blank_owned(tracker).values() for text in cells.values())
+
+
+def test_a_cell_holding_text_past_the_header_is_journaled_with_its_text(folder: Path) -> None:
+    """A ragged row may hold text where a new column goes: that cell was not blank before."""
+    journal = Journal(folder)
+    state = SyncState({"r1": {"why": "0" * 16}})
+    updates = [
+        CellUpdate(2, "Why", "planned", "r1", expected="", field="why"),
+        CellUpdate(3, "Why", "planned", "r2", expected="stray text", field="why"),
+    ]
+    journal.record("t.csv", updates, ("Why",), state)
+    journal.record_landed("t.csv", len(updates))
+    run = read_run(journal.run_id, folder)
+    blank, stray = run.entries
+    assert (blank.row_id, blank.before, blank.after_digest) == ("r1", "", "0" * 16)
+    assert (stray.row_id, stray.before, stray.after, stray.after_digest) == (
+        "r2",
+        "stray text",
+        "planned",
+        "",
+    )
+    assert run.summary.cells == 2
+
+
+def test_an_added_cell_the_state_has_no_digest_for_is_digested_from_its_value(
+    folder: Path,
+) -> None:
+    journal = Journal(folder)
+    stamp = datetime(2026, 11, 26, 2, 0)
+    journal.record(
+        "t.csv", [CellUpdate(2, "Last Synced", stamp, "r1", field="last_synced")], ("Last Synced",)
+    )
+    [entry] = read_run(journal.run_id, folder).entries
+    assert entry.holds_after("2026-11-26 02:00") and not entry.holds_after("2026-11-26")

@@ -391,3 +391,60 @@ def test_every_row_of_a_tracker_shares_one_holiday_calendar() -> None:
     christmas = date(2026, 12, 25)
     assert not config.calendar.is_workday(christmas)
     assert config.calendar._cache.keys() == {2026}
+
+
+# -- quick_init ---------------------------------------------------------------------------------
+
+
+def test_quick_init_builds_what_the_dataclass_init_builds() -> None:
+    import dataclasses
+    import inspect
+
+    from syncer.model import quick_init
+
+    @dataclasses.dataclass(frozen=True, slots=True)
+    class Generated:
+        row: int
+        text: str = "x"
+        when: date | None = None
+
+    @quick_init
+    @dataclasses.dataclass(frozen=True, slots=True)
+    class Quick:
+        row: int
+        text: str = "x"
+        when: date | None = None
+
+    assert str(inspect.signature(Quick)) == str(inspect.signature(Generated))
+    for args, kwargs in (((1,), {}), ((2, "y"), {}), ((3,), {"when": date(2026, 1, 1)})):
+        quick, generated = Quick(*args, **kwargs), Generated(*args, **kwargs)
+        assert [getattr(quick, f) for f in ("row", "text", "when")] == [
+            getattr(generated, f) for f in ("row", "text", "when")
+        ]
+        assert quick == Quick(*args, **kwargs) and hash(quick) == hash(Quick(*args, **kwargs))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        Quick(1).row = 2  # type: ignore[misc]
+    with pytest.raises(TypeError, match="missing 1 required positional argument: 'row'"):
+        Quick()
+    assert dataclasses.replace(Quick(1), text="z") == Quick(1, "z")
+    update = CellUpdate(2, "Why", "planned", row_id="r1", field="why")
+    assert (update.row, update.column, update.value, update.row_id, update.expected) == (
+        2,
+        "Why",
+        "planned",
+        "r1",
+        "",
+    )
+
+
+def test_quick_init_refuses_a_default_factory() -> None:
+    import dataclasses
+
+    from syncer.model import quick_init
+
+    @dataclasses.dataclass(frozen=True, slots=True)
+    class Listed:
+        items: list[int] = dataclasses.field(default_factory=list)
+
+    with pytest.raises(TypeError, match="plain defaults"):
+        quick_init(Listed)

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from sys import intern
 from typing import TYPE_CHECKING, Any
 
-from syncer.model import CellValue
+from syncer.model import CellValue, quick_init
 
 if TYPE_CHECKING:
     from syncer.backends.legacy_encoding import TextFitter
@@ -240,6 +240,7 @@ class SheetData:
         return self.header_row + 1 + index
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class CellUpdate:
     """Set one owned cell. ``row`` is the sheet row number (header = ``header_row``).
