@@ -274,7 +274,7 @@ def remove_stale_temps(target: Path) -> list[Path]:
             if not entry.is_file(follow_symlinks=False):
                 continue
             age = time.time() - entry.stat(follow_symlinks=False).st_mtime
-            if _alive(int(matched["pid"])) and age < STALE_AFTER_SECONDS:
+            if process_alive(int(matched["pid"])) and age < STALE_AFTER_SECONDS:
                 continue
             os.unlink(entry.path)
         except OSError:
@@ -283,7 +283,7 @@ def remove_stale_temps(target: Path) -> list[Path]:
     return removed
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
     if pid == os.getpid():
         return True
     try:
