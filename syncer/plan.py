@@ -225,6 +225,7 @@ class Planner:
             stage_aliases=self.config.stage_aliases,
         )
         result, taken, file_ids = _fresh_plan(columns, data.spill)
+        result.state.data_rows = 0
         fitted_rows: list[int] = []  # rows whose text the file's encoding cannot hold as it is
         id_index = columns.owned["row_id"]
         copies = self._copies(data, parser, id_index, file_ids)
@@ -642,15 +643,13 @@ def _fresh_plan(
     file's plan keeps its rows, updates and new state on disk a chunk at a time (``spill``):
     the planning loop is the same, its lists and dicts are the spill's."""
     if spill is None:
-        result = TrackerPlan(columns=columns)
-        result.state.data_rows = 0
-        return result, set(), None
+        return TrackerPlan(columns=columns), set(), None
     cells, taken, file_ids = spill.start_plan()
     result = TrackerPlan(
         columns=columns,
         # Stand-ins for the lists (append, len, iteration, indexing), on disk a chunk at a time.
         rows=cast(list[RowResult], row_log()),
         updates=cast(list[CellUpdate], update_log()),
-        state=SyncState(cells=cells, data_rows=0),
+        state=SyncState(cells=cells),
     )
     return result, taken, file_ids

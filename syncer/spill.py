@@ -46,7 +46,8 @@ class ChunkLog(Generic[T]):
     def __init__(
         self, to_tuple: Callable[[T], tuple[Any, ...]], from_tuples: Callable[[list[Any]], list[T]]
     ) -> None:
-        self._file = tempfile.TemporaryFile(prefix=_PREFIX)
+        # Closed with the log (it lives as long as the result that holds it); it has no name.
+        self._file = tempfile.TemporaryFile(prefix=_PREFIX)  # noqa: SIM115
         self._to_tuple = to_tuple
         self._from_tuples = from_tuples
         self._offsets: list[int] = []

@@ -187,7 +187,9 @@ class _RowValues:
     afresh (a streamed file's rows are not all held, so sharing all would only cost memory)."""
 
     def __init__(self, header: list[str], limit: int | None = None) -> None:
-        self.owned = [(i, kind, {}) for i, h in enumerate(header) if (kind := owned_kind(h))]
+        self.owned: list[tuple[int, OwnedKind, dict[str, CellValue]]] = [
+            (i, kind, {}) for i, h in enumerate(header) if (kind := owned_kind(h))
+        ]
         self.limit = limit
         # One string object per distinct text: stages, dates, channels and industries recur
         # all down a file, so a 100,000-row file holds a few hundred of them in a million cells.
