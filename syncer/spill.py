@@ -19,7 +19,6 @@ import pickle
 import re
 import sqlite3
 import tempfile
-import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from itertools import starmap
@@ -28,7 +27,7 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from syncer.backends.base import CellUpdate, StateCells, unpack
-from syncer.backends.replace_file import STALE_AFTER_SECONDS, process_alive
+from syncer.backends.replace_file import remove_dead_files
 from syncer.model import Decision
 from syncer.results import RowResult
 
@@ -396,21 +395,4 @@ def remove_stale_spills(folder: Path | None = None) -> list[Path]:
     """Remove the spill files killed runs left in ``folder`` (the temp folder): named as a
     spill is, and whose process is gone (or a day old)."""
     where = Path(folder or tempfile.gettempdir())
-    removed = []
-    try:
-        entries = list(os.scandir(where))
-    except OSError:
-        return []
-    for entry in entries:
-        matched = _SPILL_NAME.fullmatch(entry.name)
-        if matched is None:
-            continue
-        try:
-            age = time.time() - entry.stat(follow_symlinks=False).st_mtime
-            if process_alive(int(matched["pid"])) and age < STALE_AFTER_SECONDS:
-                continue
-            os.unlink(entry.path)
-        except OSError:
-            continue
-        removed.append(Path(entry.path))
-    return removed
+    return remove_dead_files(where, _SPILL_NAME, lambda _found: True)

@@ -238,16 +238,24 @@ def temp_leftovers(*folders: Path) -> list[str]:
     ]
 
 
-def test_the_guard_holds_a_streamed_plan_back_with_nothing_written_and_no_spill_left(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def streamed_tracker(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rows: int
+) -> tuple[Path, Path]:
+    """A tracker that will be streamed, and the temp folder its spill goes to."""
     spills = tmp_path / "spills"
     spills.mkdir()
     monkeypatch.setattr("tempfile.tempdir", str(spills))
     path = tmp_path / "t.csv"
-    rows = [f"Co {i},Dev,applied,2026-11-{1 + i % 20:02d},," for i in range(60)]
-    path.write_text(",".join(HEADER[:5]) + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    lines = [f"Co {i},Dev,applied,2026-11-{1 + i % 20:02d},," for i in range(rows)]
+    path.write_text(",".join(HEADER[:5]) + "\n" + "\n".join(lines) + "\n", encoding="utf-8")
     stream_everything(monkeypatch)
+    return path, spills
+
+
+def test_the_guard_holds_a_streamed_plan_back_with_nothing_written_and_no_spill_left(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path, spills = streamed_tracker(tmp_path, monkeypatch, rows=60)
     first, _ = sync_tracker(TrackerConfig(source=str(path)), RunOptions(today=TODAY))
     assert first.failed is None
     synced = path.read_bytes()
@@ -274,14 +282,8 @@ def test_the_guard_holds_a_streamed_plan_back_with_nothing_written_and_no_spill_
 def test_disk_full_while_spilling_leaves_the_tracker_untouched_and_no_temp_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    spills = tmp_path / "spills"
-    spills.mkdir()
-    monkeypatch.setattr("tempfile.tempdir", str(spills))
-    path = tmp_path / "t.csv"
-    rows = [f"Co {i},Dev,applied,2026-11-{1 + i % 20:02d},," for i in range(30)]
-    path.write_text(",".join(HEADER[:5]) + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    path, spills = streamed_tracker(tmp_path, monkeypatch, rows=30)
     original = path.read_bytes()
-    stream_everything(monkeypatch)
     for fault in (disk_full_in_the_log, disk_full_in_sqlite):
         with monkeypatch.context() as patch:
             fault(patch)

@@ -257,18 +257,24 @@ def remove_stale_temps(target: Path) -> list[Path]:
     """Remove the temp files a killed run left for ``target`` (or for its ``<name>.bak`` and
     ``<name>.syncer.json``): regular files named exactly as syncer names them, whose process
     is gone (or that are a day old). Never anything else."""
+    names = (target.name, f"{target.name}.bak", f"{target.name}.syncer.json")
+    return remove_dead_files(target.parent, _TEMP_NAME, lambda found: found["name"] in names)
+
+
+def remove_dead_files(
+    folder: Path, pattern: re.Pattern[str], ours: Callable[[re.Match[str]], bool]
+) -> list[Path]:
+    """Remove the regular files in ``folder`` whose whole name ``pattern`` matches (its group
+    ``pid``: the process that made it) and ``ours`` accepts, whose process is gone (or that are
+    a day old)."""
     removed: list[Path] = []
     try:
-        entries = list(os.scandir(target.parent))
+        entries = list(os.scandir(folder))
     except OSError:
         return removed
     for entry in entries:
-        matched = _TEMP_NAME.fullmatch(entry.name)
-        if matched is None or matched["name"] not in (
-            target.name,
-            f"{target.name}.bak",
-            f"{target.name}.syncer.json",
-        ):
+        matched = pattern.fullmatch(entry.name)
+        if matched is None or not ours(matched):
             continue
         try:
             if not entry.is_file(follow_symlinks=False):
