@@ -224,7 +224,7 @@ class SpilledCells(StateCells):
             with self.spill.transaction():
                 self.spill.db.executemany(
                     f"INSERT OR REPLACE INTO {self.table} VALUES (?, ?)",
-                    ((row_id, super().packed_row(row_id)) for row_id in self._rows),
+                    ((row_id, StateCells.packed_row(self, row_id)) for row_id in self._rows),
                 )
             self._rows = {}
 
