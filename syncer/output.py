@@ -7,6 +7,7 @@ import json
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from datetime import date
+from itertools import islice
 from json.encoder import encode_basestring as _quote  # json.dumps(ensure_ascii=False)'s
 from typing import Any
 
@@ -75,11 +76,14 @@ def json_document_pieces(results: Sequence[TrackerResult], *, dry_run: bool) -> 
 
 
 def _rows_json(result: TrackerResult) -> Iterator[str]:
+    """The rows' JSON a batch at a time, read once in order (a streamed sync's come from disk)."""
     yield "["
-    rows = result.rows
-    for start in range(0, len(rows), _ROWS_PER_PIECE):
-        yield ", " if start else ""
-        yield ", ".join(map(row_json, rows[start : start + _ROWS_PER_PIECE]))
+    rows = iter(result.rows)
+    separator = ""
+    while batch := list(islice(rows, _ROWS_PER_PIECE)):
+        yield separator
+        yield ", ".join(map(row_json, batch))
+        separator = ", "
     yield "]"
 
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 import hashlib
 import operator
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Container, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Protocol, cast
 
 from syncer.backends.base import (
     GOOGLE_CELL_LIMIT,
@@ -62,6 +63,7 @@ from syncer.parse import RowParser, text_value
 from syncer.resources import templates_dir
 from syncer.results import RowResult
 from syncer.rules import decide, invalid, latest
+from syncer.spill import FileIds, Spill, row_log, update_log
 
 #: The digest memo keeps texts up to this long (not drafts), and at most this many of them.
 DIGEST_MEMO_MAX_CHARS = 200
@@ -135,7 +137,7 @@ def without_unwritten(
     return SyncState(cells=cells, data_rows=state.data_rows)
 
 
-def new_row_id(sheet_row: int, app: Application, taken: set[str]) -> str:
+def new_row_id(sheet_row: int, app: Application, taken: Container[str]) -> str:
     """A deterministic identity for a row that has none yet (unique within the tracker)."""
     salt = 0
     while True:
@@ -232,12 +234,11 @@ class Planner:
             date_order=self.config.reading_order,
             stage_aliases=self.config.stage_aliases,
         )
-        result = TrackerPlan(columns=columns)
+        result, taken, file_ids = _fresh_plan(columns, data.spill)
         result.state.data_rows = 0
-        taken: set[str] = set()
         fitted_rows: list[int] = []  # rows whose text the file's encoding cannot hold as it is
         id_index = columns.owned["row_id"]
-        copies = self._copies(data, parser, id_index)
+        copies = self._copies(data, parser, id_index, file_ids)
         rebuilt = Rebuilt()
         # Drafts in a Doc or Gmail, and the inbox, are planned twice (before and after
         # publishing): always in full.
@@ -246,7 +247,7 @@ class Planner:
         skip = remember and self.incremental
         previous = data.state.cells
         settled_row = self._settled_rows(columns, settings, previous, result.state.cells)
-        for index, cells in enumerate(data.rows):
+        for index, cells in enumerate(data.each_row()):
             if parser.is_blank_row(cells):
                 continue
             result.state.data_rows += 1
@@ -276,7 +277,9 @@ class Planner:
                     )
                     memory = RowMemory(memory.remembered, copy=True)
                 in_use = copies.get(index)
-                row_id = new_row_id(sheet_row, app, taken if in_use is None else taken | in_use)
+                row_id = new_row_id(
+                    sheet_row, app, taken if in_use is None else _Either(taken, in_use)
+                )
             elif row_id not in previous:
                 memory = RowMemory({}, orphan=True, would_have=self._would_have(parser, cells))
             taken.add(row_id)
@@ -318,34 +321,44 @@ class Planner:
             return invalid("; ".join(str(p) for p in problems))
         return decide(app, today, self._policy, self._calendar)
 
-    def _copies(self, data: SheetData, parser: RowParser, id_index: int) -> dict[int, set[str]]:
+    def _copies(
+        self, data: SheetData, parser: RowParser, id_index: int, file_ids: FileIds | None
+    ) -> dict[int, Container[str]]:
         """The rows that are copies of another row with the same Row ID (index -> the ids
         in use, which the copy's new id must avoid).
 
         Of rows sharing an id, the original is the one whose owned cells still hold what the
         plan wants for it today (a copy edited into another application no longer does), and
-        among equals the upper one.
+        among equals the upper one. A streamed file's ids go to ``file_ids`` (on disk); only the
+        rows of a duplicated id are then read again, to be compared.
         """
         first: dict[str, int] = {}
         groups: dict[str, list[int]] = {}
-        for index, cells in enumerate(data.rows):
+        for index, cells in enumerate(data.each_row()):
             row_id = canonical_text(_cell(cells, id_index)).strip()
             if not row_id:  # a blank row has no id
                 continue
-            if row_id in first:
+            if file_ids is not None:
+                file_ids.add(row_id, index)
+            elif row_id in first:
                 groups.setdefault(row_id, [first[row_id]]).append(index)
             else:
                 first[row_id] = index
-        copies: dict[int, set[str]] = {}
-        in_use = set(first)
-        for members in groups.values():
-            keeper = max(members, key=lambda index: (self._matching(parser, data, index), -index))
-            copies.update({index: in_use for index in members if index != keeper})
+        in_use: Container[str] = first
+        if file_ids is not None:
+            groups, in_use = file_ids.duplicates(), file_ids
+        if not groups:
+            return {}
+        members = {index for indexes in groups.values() for index in indexes}
+        rows = {index: cells for index, cells in enumerate(data.each_row()) if index in members}
+        copies: dict[int, Container[str]] = {}
+        for indexes in groups.values():
+            keeper = max(indexes, key=lambda index: (self._matching(parser, rows[index]), -index))
+            copies.update({index: in_use for index in indexes if index != keeper})
         return copies
 
-    def _matching(self, parser: RowParser, data: SheetData, index: int) -> int:
+    def _matching(self, parser: RowParser, cells: Sequence[CellValue]) -> int:
         """How many of a row's owned cells (drafts aside) hold what the plan wants today."""
-        cells = data.rows[index]
         app, problems = parser.parse(cells)
         wanted = self._wanted(app, self._decide(app, problems, self.today), self.today)[1]
         owned = parser.columns.owned
@@ -637,3 +650,36 @@ class Planner:
 
 def _cell(cells: Sequence[CellValue], index: int) -> CellValue:
     return cells[index] if index < len(cells) else None
+
+
+class _TakenIds(Protocol, Container[str]):
+    def add(self, row_id: str) -> None: ...
+
+
+class _Either:
+    """Holds what either container holds (the ids a copy's new id must avoid)."""
+
+    def __init__(self, first: Container[str], second: Container[str]) -> None:
+        self.first, self.second = first, second
+
+    def __contains__(self, item: object) -> bool:
+        return item in self.first or item in self.second
+
+
+def _fresh_plan(
+    columns: ColumnMap, spill: Spill | None
+) -> tuple[TrackerPlan, _TakenIds, FileIds | None]:
+    """An empty plan, the Row IDs it has given out, and where the file's ids go. A streamed
+    file's plan keeps its rows, updates and new state on disk a chunk at a time (``spill``):
+    the planning loop is the same, its lists and dicts are the spill's."""
+    if spill is None:
+        return TrackerPlan(columns=columns), set(), None
+    cells, taken, file_ids = spill.start_plan()
+    result = TrackerPlan(
+        columns=columns,
+        # Stand-ins for the lists (append, len, iteration, indexing), on disk a chunk at a time.
+        rows=cast(list[RowResult], row_log()),
+        updates=cast(list[CellUpdate], update_log()),
+        state=SyncState(cells=cells),
+    )
+    return result, taken, file_ids

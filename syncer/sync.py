@@ -7,6 +7,7 @@ on. Row problems are data in the plan, never failures.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -66,6 +67,15 @@ def run_clock(config: TrackerConfig, options: RunOptions) -> tuple[date, datetim
     if moment.tzinfo is not None and config.zone is not None:
         moment = moment.astimezone(config.zone)
     return options.today or moment.date(), moment
+
+
+def read_tracker(backend: Backend) -> SheetData:
+    """The tracker as read: a big csv as a stream (``CsvBackend.read_streamed``), which keeps
+    the plan on disk as it goes, so memory is bounded by a chunk of rows, not by the file;
+    anything else (xlsx holds at most 1,048,576 rows, a Sheet 10,000,000 cells) whole."""
+    streamed = getattr(backend, "read_streamed", None)
+    data = streamed() if streamed is not None else None
+    return data if data is not None else backend.read()
 
 
 def guard(plan: TrackerPlan, previous_rows: int | None, synced_before: bool) -> str | None:
@@ -155,10 +165,11 @@ def _sync_tracker(
     config: TrackerConfig, options: RunOptions, opener: BackendOpener, mailbox: MailboxOpener
 ) -> tuple[TrackerResult, TrackerPlan | None]:
     result = TrackerResult(source=config.source, client=config.name, dry_run=options.dry_run)
+    data: SheetData | None = None
     try:
         backend = opener(config)
         result.url = getattr(backend, "url", None)
-        data = backend.read()
+        data = read_tracker(backend)
         config = config.with_sheet_settings(data.locale, data.time_zone)
         today, now = run_clock(config, options)
         planner = Planner(
@@ -229,6 +240,11 @@ def _sync_tracker(
     except OSError as exc:  # disk full, read-only file system, permission denied: this tracker's
         where = f": {exc.filename}" if exc.filename else ""
         result.failed = f"{os_cause(exc)}{where}"
+    except sqlite3.Error as exc:  # a streamed sync's spill file (disk full, most likely)
+        result.failed = f"cannot keep the plan of a big file on disk: {exc}; nothing written"
+    finally:
+        if data is not None and data.spill is not None:
+            data.spill.close()
     # The source only: the reason may quote a cell. The CLI reports the reason once.
     log.info("tracker failed: %s", config.source)
     return result, None

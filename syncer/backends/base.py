@@ -19,6 +19,7 @@ from syncer.model import CellValue, quick_init
 
 if TYPE_CHECKING:
     from syncer.backends.legacy_encoding import TextFitter
+    from syncer.spill import Spill
 
 GOOGLE_CELL_LIMIT = 50_000
 
@@ -64,8 +65,11 @@ class StateCells(MutableMapping[str, dict[str, str]]):
     def from_packed(cls, rows: Iterable[Sequence[str]]) -> StateCells:
         """Rows of (row id, packed text), the later of two with one id winning."""
         cells = cls()
-        cells._rows.update(rows)  # type: ignore[arg-type]
+        cells.add_packed(rows)
         return cells
+
+    def add_packed(self, rows: Iterable[Sequence[str]]) -> None:
+        self._rows.update(rows)  # type: ignore[arg-type]
 
     def __getitem__(self, row_id: str) -> dict[str, str]:
         value = self._rows[row_id]
@@ -116,6 +120,11 @@ class StateCells(MutableMapping[str, dict[str, str]]):
     def packed_row(self, row_id: str) -> str:
         stored = self._rows[row_id]
         return stored if type(stored) is str else pack(stored)  # type: ignore[arg-type]
+
+    def sorted_packed(self) -> Iterator[tuple[str, str]]:
+        """(row id, packed text) by row id, as the state is stored."""
+        for row_id in sorted(self._rows):
+            yield row_id, self.packed_row(row_id)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, StateCells):
@@ -174,22 +183,30 @@ class SyncState:
         yield list(self.STATE_HEADER)
         if self.data_rows is not None:
             yield ["_meta", f"data_rows:{self.data_rows}"]
-        cells = self.cells
-        for row_id in sorted(cells):
-            yield [row_id, cells.packed_row(row_id)]
+        for row_id, packed in self.cells.sorted_packed():
+            yield [row_id, packed]
 
     @classmethod
-    def from_rows(cls, rows: Iterable[Sequence[object]]) -> SyncState:
+    def from_rows(
+        cls, rows: Iterable[Sequence[object]], cells: StateCells | None = None
+    ) -> SyncState:
         """The state a table of rows holds; each row's pairs are read when first asked for."""
         return cls.from_packed(
-            (cells[0], cells[1])
-            for cells in ([("" if v is None else str(v)) for v in raw] + ["", ""] for raw in rows)
+            (
+                (texts[0], texts[1])
+                for texts in (
+                    [("" if v is None else str(v)) for v in raw] + ["", ""] for raw in rows
+                )
+            ),
+            cells,
         )
 
     @classmethod
-    def from_packed(cls, rows: Iterable[Sequence[str]]) -> SyncState:
+    def from_packed(
+        cls, rows: Iterable[Sequence[str]], cells: StateCells | None = None
+    ) -> SyncState:
         """``from_rows`` of [row id, packed text] rows of two texts, as a sidecar reader finds
-        them."""
+        them, kept in ``cells`` (empty; a streamed sync's are on disk) or in memory."""
         state = cls()
         header_id, header_packed = cls.STATE_HEADER
 
@@ -201,7 +218,8 @@ class SyncState:
                 state.data_rows = int(found)
             return False
 
-        state.cells = StateCells.from_packed(filter(data, rows))
+        state.cells = cells if cells is not None else StateCells()
+        state.cells.add_packed(filter(data, rows))
         return state
 
 
@@ -235,6 +253,14 @@ class SheetData:
     #: For a file whose encoding cannot hold every character (a Windows-1252 csv): what fits
     #: syncer's text to it, so the plan compares and fingerprints exactly what will be written.
     text_fitter: TextFitter | None = None
+    #: A big file read as a stream (csv): its rows, read again from the file each time they are
+    #: iterated (``rows`` is then empty), and where the plan keeps what grows with the file.
+    row_source: Iterable[list[CellValue]] | None = None
+    spill: Spill | None = None
+
+    def each_row(self) -> Iterable[list[CellValue]]:
+        """The data rows: the list read, or the stream."""
+        return self.rows if self.row_source is None else self.row_source
 
     def sheet_row(self, index: int) -> int:
         return self.header_row + 1 + index

@@ -18,12 +18,23 @@ import io
 import re
 from array import array
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from operator import attrgetter
 from pathlib import Path
 from typing import IO
 
 from syncer.backends.base import Backend, CellUpdate, SheetData, SyncState
+from syncer.backends.csv_scan import (
+    BOM,
+    FileLayout,
+    _Dialect,
+    _Scanner,
+    decode,
+    detect_dialect,
+    field_value,
+    quote_if_needed,
+    streamed_records,
+    survey,
+)
 from syncer.backends.legacy_encoding import fitter_for
 from syncer.backends.local import (
     OwnedKind,
@@ -37,23 +48,29 @@ from syncer.backends.sidecar import read_state_file, write_state_json
 from syncer.columns import find_column
 from syncer.errors import HeaderError, TrackerError
 from syncer.model import CellValue
+from syncer.spill import Spill
 
-_BOM = b"\xef\xbb\xbf"
-_QUOTED = re.compile(r'"[^"]*(?:""[^"]*)*"')
+__all__ = [
+    "CsvBackend",
+    "_Dialect",
+    "_Scanner",
+    "decode",
+    "field_value",
+    "quote_if_needed",
+]
+
+#: A file of at least this many bytes is synced as a stream (``CsvBackend.read_streamed``):
+#: bounded memory, but much slower (a 200,000-row first sync took 519 s), so only where the
+#: in-memory path would not fit. In memory a synced tracker peaks near 5 times its size (the
+#: 61 MB file of 100,000 rows at 284 to 315 MB), so files under 100 MB stay there. Tests set
+#: 0 to stream every file.
+STREAM_FROM_BYTES = 100_000_000
+_SHARED_TEXTS = 50_000  # distinct texts a streamed read shares before starting afresh
 _MEMO_SIZE = 2_500  # remembered texts per column
 _MEMO_TEXT_LENGTH = 200  # longer texts rarely repeat; remembering them would cost memory
 _UNIQUE_KINDS = (OwnedKind.DRAFT, OwnedKind.ROW_ID)
 
 _Memo = dict[tuple[type, CellValue], str]
-
-
-@dataclass(frozen=True)
-class _Dialect:
-    delimiter: str
-    newline: str  # "\n" (LF and CRLF files) or "\r" (old Mac files)
-
-    def unquoted_pattern(self) -> re.Pattern[str]:
-        return re.compile(f"[^{re.escape(self.delimiter)}{re.escape(self.newline)}]*")
 
 
 def _converted(text: str, kind: OwnedKind, converted: dict[str, CellValue]) -> CellValue:
@@ -67,152 +84,6 @@ def _converted(text: str, kind: OwnedKind, converted: dict[str, CellValue]) -> C
     except KeyError:
         value = converted[text] = owned_value_from_text(text, kind)
         return value
-
-
-class _Scanner:
-    """Splits the file's text into records and fields, keeping each field's raw text."""
-
-    def __init__(self, text: str, dialect: _Dialect, source: str) -> None:
-        self.text = text
-        self.dialect = dialect
-        self.source = source
-        self._unquoted = dialect.unquoted_pattern()
-        delimiter, newline = re.escape(dialect.delimiter), re.escape(dialect.newline)
-        field = f'(?:"[^"]*(?:""[^"]*)*"[^{delimiter}{newline}]*|(?!")[^{delimiter}{newline}]*)'
-        self._record = re.compile(f"{field}(?:{delimiter}{field})*")
-        self._field = re.compile(f"({field}){delimiter}")
-
-    def records(self) -> Iterator[tuple[int, int, list[str]]]:
-        """Yield (start, stop, raw fields) for every record; stop is past its line ending."""
-        text, newline, delimiter = self.text, self.dialect.newline, self.dialect.delimiter
-        position, length = 0, len(text)
-        while position < length:
-            line_end = text.find(newline, position)
-            stop = length if line_end < 0 else line_end + 1
-            if text.find('"', position, stop) < 0:
-                body = text[position : self.body_end(position, stop)]
-                yield position, stop, body.split(delimiter) if body else []
-            else:
-                raws, stop = self.fields_at(position)
-                yield position, stop, raws
-            position = stop
-
-    def fields_at(self, position: int) -> tuple[list[str], int]:
-        """Tokenise the record starting at ``position``: its raw fields and where it stops.
-
-        One regular expression finds the record's extent and one more splits it (both run in
-        C); a record they do not cover to its line ending (an unclosed quote) goes through the
-        field-by-field scan, which says what is wrong.
-        """
-        text, length = self.text, len(self.text)
-        newline = self.dialect.newline
-        blank = position >= length or text.startswith((newline, "\r\n"), position)
-        matched = None if blank else self._record.match(text, position)
-        if matched is not None:
-            end = matched.end()
-            if end == length or text[end] == newline:
-                stop = min(end + 1, length)
-                body = text[position : max(self.body_end(position, stop), position)]
-                return self._field.findall(body + self.dialect.delimiter), stop
-        return self.fields_one_by_one(position)
-
-    def fields_one_by_one(self, position: int) -> tuple[list[str], int]:
-        """``fields_at``, scanning field by field (and naming an unclosed quote's line)."""
-        text, length = self.text, len(self.text)
-        delimiter, newline = self.dialect.delimiter, self.dialect.newline
-        if position >= length or text[position] == newline:
-            return [], min(position + 1, length)
-        if text.startswith("\r\n", position):
-            return [], position + 2
-        spans: list[tuple[int, int]] = []
-        while True:
-            start = position
-            if position < length and text[position] == '"':
-                quoted = _QUOTED.match(text, position)
-                if quoted is None:
-                    line = text.count(newline, 0, position) + 1
-                    raise TrackerError(
-                        self.source, f"a quoted field opened on line {line} is never closed"
-                    )
-                position = quoted.end()
-            matched = self._unquoted.match(text, position)
-            position = matched.end() if matched else position
-            spans.append((start, position))
-            if position < length and text[position] == delimiter:
-                position += 1
-                continue
-            break
-        stop = min(position + 1, length)
-        body_end = self.body_end(spans[0][0], stop)
-        last_start, last_end = spans[-1]
-        spans[-1] = (last_start, min(last_end, max(body_end, last_start)))
-        return [text[start:end] for start, end in spans], stop
-
-    def body_end(self, start: int, stop: int) -> int:
-        """Where a record's content ends: before its LF / CRLF / CR (none at end of file)."""
-        text, end = self.text, stop
-        if end > start and text[end - 1] == self.dialect.newline:
-            end -= 1
-            if self.dialect.newline == "\n" and end > start and text[end - 1] == "\r":
-                end -= 1
-        return end
-
-    def line_ending(self, start: int, stop: int) -> str:
-        return self.text[self.body_end(start, stop) : stop]
-
-
-def field_value(raw: str) -> str:
-    """A field's value from its raw text: quotes removed and doubled quotes undone."""
-    if not raw.startswith('"'):
-        return raw
-    quoted = _QUOTED.match(raw)
-    if quoted is None:
-        return raw
-    return raw[1 : quoted.end() - 1].replace('""', '"') + raw[quoted.end() :]
-
-
-def quote_if_needed(text: str, delimiter: str) -> str:
-    """Quote a field syncer writes when it holds the delimiter, a quote or a line break."""
-    if any(special in text for special in (delimiter, '"', "\r", "\n")):
-        return '"' + text.replace('"', '""') + '"'
-    return text
-
-
-def decode(data: bytes) -> tuple[str, str, bool]:
-    """(text, encoding, had BOM). UTF-8 first, then Windows-1252, then Latin-1 (never fails).
-
-    Every choice round-trips the bytes exactly, so untouched fields are re-written unchanged.
-    """
-    bom = data.startswith(_BOM)
-    body = data[len(_BOM) :] if bom else data
-    for encoding in ("utf-8", "cp1252", "latin-1"):
-        try:
-            return body.decode(encoding), encoding, bom
-        except UnicodeDecodeError:
-            continue
-    raise AssertionError("latin-1 decodes any bytes")
-
-
-def detect_dialect(text: str, header_row: int, suffix: str) -> _Dialect:
-    newline = "\n" if "\n" in text else "\r"
-    if suffix == ".tsv":
-        return _Dialect("\t", newline)
-    header_line = _nth_line(text, newline, header_row)
-    unquoted = re.sub(r'"[^"]*"', "", header_line)
-    counts = {candidate: unquoted.count(candidate) for candidate in (",", ";", "\t")}
-    best = max(counts, key=lambda candidate: counts[candidate])
-    return _Dialect(best if counts[best] else ",", newline)
-
-
-def _nth_line(text: str, newline: str, number: int) -> str:
-    position = 0
-    for _ in range(number - 1):
-        found = text.find(newline, position)
-        if found < 0:
-            break
-        position = found + 1
-    end = text.find(newline, position)
-    return text[position : len(text) if end < 0 else end]
 
 
 class CsvBackend(Backend):
@@ -230,18 +101,41 @@ class CsvBackend(Backend):
         text, encoding, bom = decode(data)
         del data
         dialect = detect_dialect(text, self.header_row, self.path.suffix.lower())
-        loaded = _Loaded(text, encoding, bom, dialect, version, self.header_row, self.source)
-        state = self._read_state()
+        loaded = _InMemory(text, encoding, bom, dialect, version, self.header_row, self.source)
+        return self._data(loaded, self._read_state(), loaded.rows)
+
+    def read_streamed(self) -> SheetData | None:
+        """A file of ``STREAM_FROM_BYTES`` or more read as a stream (None for a smaller one,
+        which ``read`` holds): its rows are read again from the file each time they are
+        iterated, and the plan keeps what grows with the file in ``SheetData.spill``, which the
+        caller closes. Every pass checks that the file is still the version first read."""
+        try:
+            if self.path.stat().st_size < STREAM_FROM_BYTES:
+                return None
+        except OSError:
+            return None  # read() says what is wrong
+        spill = Spill()
+        try:
+            layout = survey(self.path, self.header_row, self.source)
+            loaded = _Streamed(self.path, layout, self.header_row, self.source)
+            data = self._data(loaded, self._read_state(spill), [])
+        except BaseException:
+            spill.close()
+            raise
+        data.row_source, data.spill = loaded, spill
+        return data
+
+    def _data(self, loaded: _Loaded, state: SyncState, rows: list[list[CellValue]]) -> SheetData:
         loaded.state = state
         self._loaded = loaded
         return SheetData(
             source=self.source,
             header_row=self.header_row,
             header=list(loaded.header),
-            rows=loaded.rows,
+            rows=rows,
             state=state,
             tab=self.path.name,
-            text_fitter=fitter_for(encoding),
+            text_fitter=fitter_for(loaded.encoding),
         )
 
     def write(
@@ -279,16 +173,53 @@ class CsvBackend(Backend):
         )
         self._loaded = None
 
-    def _read_state(self) -> SyncState:
-        return read_state_file(self.state_path, self.source)
+    def _read_state(self, spill: Spill | None = None) -> SyncState:
+        """The sidecar's state: in memory, or for a streamed sync on disk in ``spill``."""
+        if spill is None:
+            return read_state_file(self.state_path, self.source)
+        return read_state_file(self.state_path, self.source, spill.previous_cells)
+
+
+_Record = tuple[_Scanner, int, int, int, "list[str] | None"]
+
+
+class _RowValues:
+    """A record's raw fields to the row's values: quotes undone, blanks None, owned Due Date
+    and Last Synced as dates. ``limit``: how many distinct texts to share before starting
+    afresh (a streamed file's rows are not all held, so sharing all would only cost memory)."""
+
+    def __init__(self, header: list[str], limit: int | None = None) -> None:
+        self.owned: list[tuple[int, OwnedKind, dict[str, CellValue]]] = [
+            (i, kind, {}) for i, h in enumerate(header) if (kind := owned_kind(h))
+        ]
+        self.limit = limit
+        # One string object per distinct text: stages, dates, channels and industries recur
+        # all down a file, so a 100,000-row file holds a few hundred of them in a million cells.
+        self.seen: dict[str, str] = {}
+
+    def row(self, raws: list[str]) -> list[CellValue]:
+        seen = self.seen
+        if self.limit is not None and len(seen) > self.limit:
+            seen.clear()
+            for _column, _kind, converted in self.owned:
+                converted.clear()
+        shared = seen.setdefault
+        if '"' in "".join(raws):  # one C-level scan instead of one call per field
+            raws = [field_value(raw) if raw[:1] == '"' else raw for raw in raws]
+        row: list[CellValue] = [shared(value, value) if value else None for value in raws]
+        for column, kind, converted in self.owned:
+            if column < len(row):
+                text = row[column]
+                if type(text) is str:
+                    row[column] = _converted(text, kind, converted)
+        return row
 
 
 class _Loaded:
-    """One read of the file: its text, where each record starts, and the parsed table."""
+    """One read of the file: how it is written, its header and width, and its records."""
 
     def __init__(
         self,
-        text: str,
         encoding: str,
         bom: bool,
         dialect: _Dialect,
@@ -296,7 +227,6 @@ class _Loaded:
         header_row: int,
         source: str,
     ) -> None:
-        self.text = text
         self.encoding = encoding
         self.bom = bom
         self.dialect = dialect
@@ -304,71 +234,46 @@ class _Loaded:
         self.header_index = header_row - 1
         self.source = source
         self.state = SyncState()
-        self.scanner = _Scanner(text, dialect, source)
-        self.starts = array("q")
-        self.field_counts = array("l")
         self.header: list[str] = []
-        self.rows: list[list[CellValue]] = []
-        self._parse()
+        self.record_count = 0
 
-    def _parse(self) -> None:
-        width = 0
-        # One string object per distinct text: stages, dates, channels and industries recur
-        # all down a file, so a 100,000-row file holds a few hundred of them in a million cells.
-        seen: dict[str, str] = {}
-        shared = seen.setdefault
-        owned: list[tuple[int, OwnedKind, dict[str, CellValue]]] = []
-        for index, (start, _stop, raws) in enumerate(self.scanner.records()):
-            self.starts.append(start)
-            self.field_counts.append(len(raws))
-            if index < self.header_index:
-                continue
-            quoted = '"' in "".join(raws)  # one C-level scan instead of one call per field
-            if index == self.header_index:
-                self.header = [field_value(raw) for raw in raws] if quoted else raws
-                owned = [
-                    (i, kind, {}) for i, h in enumerate(self.header) if (kind := owned_kind(h))
-                ]
-                width = len(raws)
-                continue
-            width = max(width, len(raws))
-            if quoted:
-                raws = [field_value(raw) if raw[:1] == '"' else raw for raw in raws]
-            row: list[CellValue] = [shared(value, value) if value else None for value in raws]
-            for column, kind, converted in owned:
-                if column < len(row):
-                    text = row[column]
-                    if type(text) is str:
-                        row[column] = _converted(text, kind, converted)
-            self.rows.append(row)
-        self.starts.append(len(self.text))
+    def records(self) -> Iterator[_Record]:
+        """Every record: (scanner, start, stop, field count, raw fields or None), where
+        ``scanner.text[start:stop]`` is the record as written."""
+        raise NotImplementedError
+
+    def _take_header(self, raws: list[str], width: int) -> None:
+        quoted = '"' in "".join(raws)
+        self.header = [field_value(raw) for raw in raws] if quoted else raws
         self.header += [""] * (width - len(self.header))
 
     def plan(self, updates: Sequence[CellUpdate], new_columns: Sequence[str]) -> _Rewrite:
         """Check every update against the file and the header; the rewrite formats them."""
         header = list(self.header)
-        if len(self.starts) - 1 <= self.header_index:
+        if self.record_count <= self.header_index:
             raise HeaderError(self.source, f"there is no header row {self.header_index + 1}")
         for name in new_columns:
             if find_column(header, name) is not None:
                 raise HeaderError(self.source, f"column {name!r} already exists")
             header.append(name)
-        names = {update.column for update in updates}
+        # One pass (a streamed plan's updates are read back from disk for each pass).
+        names: set[str] = set()
+        lowest, highest, previous, in_row_order = self.record_count + 1, 0, 0, True
+        for update in updates:
+            row = update.row
+            names.add(update.column)
+            if row < previous:
+                in_row_order = False
+            previous = row
+            lowest, highest = min(lowest, row), max(highest, row)
         columns: dict[str, tuple[int, OwnedKind]] = {}
         for name in names:
             column = find_column(header, name)
             if column is not None:
                 columns[name] = (column, owned_kind(name) or OwnedKind.TEXT)
-        row_numbers = [update.row for update in updates]
-        first_data_row, last_row = self.header_index + 2, len(self.starts) - 1
-        if row_numbers and (
-            min(row_numbers) < first_data_row
-            or max(row_numbers) > last_row
-            or len(columns) < len(names)
-        ):
+        first_data_row, last_row = self.header_index + 2, self.record_count
+        if names and (lowest < first_data_row or highest > last_row or len(columns) < len(names)):
             self._raise_first_problem(updates, columns, first_data_row, last_row)
-        in_row_order = row_numbers == sorted(row_numbers)
-        del row_numbers
         # A stable sort: of two updates to one cell the later still wins, as it always has.
         ordered = updates if in_row_order else sorted(updates, key=attrgetter("row"))
         appended_header = [quote_if_needed(name, self.dialect.delimiter) for name in new_columns]
@@ -389,6 +294,89 @@ class _Loaded:
                 raise TrackerError(self.source, f"row {update.row} is past the end of the file")
             if update.column not in columns:
                 raise HeaderError(self.source, f"no column {update.column!r} in the header row")
+
+
+class _InMemory(_Loaded):
+    """The whole file's text, where each record starts, and the parsed table."""
+
+    def __init__(
+        self,
+        text: str,
+        encoding: str,
+        bom: bool,
+        dialect: _Dialect,
+        version: FileVersion,
+        header_row: int,
+        source: str,
+    ) -> None:
+        super().__init__(encoding, bom, dialect, version, header_row, source)
+        self.scanner = _Scanner(text, dialect, source)
+        self.starts = array("q")
+        self.field_counts = array("l")
+        self.rows: list[list[CellValue]] = []
+        self._parse()
+
+    def _parse(self) -> None:
+        width = 0
+        values: _RowValues | None = None
+        header: list[str] = []
+        for index, (start, _stop, raws) in enumerate(self.scanner.records()):
+            self.starts.append(start)
+            self.field_counts.append(len(raws))
+            if index < self.header_index:
+                continue
+            width = max(width, len(raws))
+            if index == self.header_index:
+                header = raws
+                self._take_header(raws, 0)
+                values = _RowValues(self.header)
+                continue
+            assert values is not None
+            self.rows.append(values.row(raws))
+        self.starts.append(len(self.scanner.text))
+        self.record_count = len(self.starts) - 1
+        if header:
+            self._take_header(header, width)
+
+    def records(self) -> Iterator[_Record]:
+        scanner, starts, counts = self.scanner, self.starts, self.field_counts
+        for index in range(len(starts) - 1):
+            yield scanner, starts[index], starts[index + 1], counts[index], None
+
+
+class _Streamed(_Loaded):
+    """A big file read as a stream: one pass for the header, the width and the records; the
+    rows and the records again from the file whenever they are iterated."""
+
+    def __init__(self, path: Path, layout: FileLayout, header_row: int, source: str) -> None:
+        super().__init__(
+            layout.encoding, layout.bom, layout.dialect, layout.version, header_row, source
+        )
+        self.path = path
+        self.layout = layout
+        width, header = 0, None
+        for index, (_scanner, _start, _stop, raws) in enumerate(self._scan()):
+            self.record_count = index + 1
+            if index == self.header_index:
+                header = raws
+            if index >= self.header_index:
+                width = max(width, len(raws))
+        if header is not None:
+            self._take_header(header, width)
+
+    def _scan(self) -> Iterator[tuple[_Scanner, int, int, list[str]]]:
+        return streamed_records(self.path, self.layout, self.source)
+
+    def records(self) -> Iterator[_Record]:
+        for scanner, start, stop, raws in self._scan():
+            yield scanner, start, stop, len(raws), raws
+
+    def __iter__(self) -> Iterator[list[CellValue]]:
+        """The data rows, as ``_InMemory.rows`` holds them."""
+        values = _RowValues(self.header, limit=_SHARED_TEXTS)
+        for index, (_scanner, _start, _stop, raws) in enumerate(self._scan()):
+            if index > self.header_index:
+                yield values.row(raws)
 
 
 class _Rewrite:
@@ -422,33 +410,30 @@ class _Rewrite:
     def emit(self, out: IO[bytes]) -> None:
         loaded = self.loaded
         if loaded.bom:
-            out.write(_BOM)
+            out.write(BOM)
         # Strict: the plan fitted syncer's text to the encoding, so nothing is silently replaced.
         writer = io.TextIOWrapper(out, encoding=loaded.encoding, errors="strict", newline="")
-        text, starts, header_index = loaded.text, loaded.starts, loaded.header_index
-        delimiter = loaded.dialect.delimiter
+        header_index, delimiter = loaded.header_index, loaded.dialect.delimiter
         adding = len(self.appended_header)
-        updates, position, count = self.updates, 0, len(self.updates)
-        next_record = updates[0].row - 1 if count else -1
+        updates = iter(self.updates)
+        pending = next(updates, None)
+        next_record = pending.row - 1 if pending is not None else -1
         targets, field_text = self._targets, self._field_text
-        for index in range(len(starts) - 1):
-            start, stop = starts[index], starts[index + 1]
+        for index, (scanner, start, stop, fields, scanned) in enumerate(loaded.records()):
             changed: dict[int, str] | None = None
             if index == next_record:
                 changed = {}
-                while position < count and updates[position].row - 1 == index:
-                    update = updates[position]
-                    column, kind, memo = targets[update.column]
-                    changed[column] = field_text(update.value, kind, memo)
-                    position += 1
-                next_record = updates[position].row - 1 if position < count else -1
-            fields = loaded.field_counts[index]
+                while pending is not None and pending.row - 1 == index:
+                    column, kind, memo = targets[pending.column]
+                    changed[column] = field_text(pending.value, kind, memo)
+                    pending = next(updates, None)
+                next_record = pending.row - 1 if pending is not None else -1
             if index < header_index or (changed is None and (not adding or not fields)):
-                writer.write(text[start:stop])
+                writer.write(scanner.text[start:stop])
             elif index != header_index and fields and (not changed or min(changed) >= fields):
-                self._append_fields(writer, start, stop, fields, changed or {})
+                self._append_fields(writer, scanner, start, stop, fields, changed or {})
             else:
-                raws = self._raw_fields(start, stop)
+                raws = list(scanned) if scanned is not None else _raw_fields(scanner, start, stop)
                 if (adding and fields) or index == header_index:
                     raws += [""] * (self.width - len(raws))
                     raws += self.appended_header if index == header_index else [""] * adding
@@ -456,12 +441,18 @@ class _Rewrite:
                     raws += [""] * (column + 1 - len(raws))
                     raws[column] = field
                 writer.write(delimiter.join(raws))
-                writer.write(loaded.scanner.line_ending(start, stop))
+                writer.write(scanner.line_ending(start, stop))
         writer.flush()
         writer.detach()
 
     def _append_fields(
-        self, writer: IO[str], start: int, stop: int, fields: int, changed: dict[int, str]
+        self,
+        writer: IO[str],
+        scanner: _Scanner,
+        start: int,
+        stop: int,
+        fields: int,
+        changed: dict[int, str],
     ) -> None:
         """A record whose new fields all lie past its end: its text as it is, then the new
         fields (blank where a new column gets nothing). Saves splitting every record of a first
@@ -472,13 +463,13 @@ class _Rewrite:
         tail = [""] * (width - fields)
         for column, field in changed.items():
             tail[column - fields] = field
-        loaded = self.loaded
-        body_end = loaded.scanner.body_end(start, stop)
-        writer.write(loaded.text[start:body_end])
+        delimiter = self.loaded.dialect.delimiter
+        body_end = scanner.body_end(start, stop)
+        writer.write(scanner.text[start:body_end])
         if tail:
-            writer.write(loaded.dialect.delimiter)
-            writer.write(loaded.dialect.delimiter.join(tail))
-        writer.write(loaded.text[body_end:stop])
+            writer.write(delimiter)
+            writer.write(delimiter.join(tail))
+        writer.write(scanner.text[body_end:stop])
 
     def _field_text(self, value: CellValue, kind: OwnedKind, memo: _Memo | None) -> str:
         """The field as written: the owned text, quoted when it needs quotes."""
@@ -492,9 +483,9 @@ class _Rewrite:
                 memo[key] = text  # labels, urgencies and dates repeat on every row
         return text
 
-    def _raw_fields(self, start: int, stop: int) -> list[str]:
-        scanner = self.loaded.scanner
-        if scanner.text.find('"', start, stop) < 0:
-            body = scanner.text[start : stop - len(scanner.line_ending(start, stop))]
-            return body.split(scanner.dialect.delimiter) if body else []
-        return scanner.fields_at(start)[0]
+
+def _raw_fields(scanner: _Scanner, start: int, stop: int) -> list[str]:
+    if scanner.text.find('"', start, stop) < 0:
+        body = scanner.text[start : stop - len(scanner.line_ending(start, stop))]
+        return body.split(scanner.dialect.delimiter) if body else []
+    return scanner.fields_at(start)[0]

@@ -257,24 +257,30 @@ def remove_stale_temps(target: Path) -> list[Path]:
     """Remove the temp files a killed run left for ``target`` (or for its ``<name>.bak`` and
     ``<name>.syncer.json``): regular files named exactly as syncer names them, whose process
     is gone (or that are a day old). Never anything else."""
+    names = (target.name, f"{target.name}.bak", f"{target.name}.syncer.json")
+    return remove_dead_files(target.parent, _TEMP_NAME, lambda found: found["name"] in names)
+
+
+def remove_dead_files(
+    folder: Path, pattern: re.Pattern[str], ours: Callable[[re.Match[str]], bool]
+) -> list[Path]:
+    """Remove the regular files in ``folder`` whose whole name ``pattern`` matches (its group
+    ``pid``: the process that made it) and ``ours`` accepts, whose process is gone (or that are
+    a day old)."""
     removed: list[Path] = []
     try:
-        entries = list(os.scandir(target.parent))
+        entries = list(os.scandir(folder))
     except OSError:
         return removed
     for entry in entries:
-        matched = _TEMP_NAME.fullmatch(entry.name)
-        if matched is None or matched["name"] not in (
-            target.name,
-            f"{target.name}.bak",
-            f"{target.name}.syncer.json",
-        ):
+        matched = pattern.fullmatch(entry.name)
+        if matched is None or not ours(matched):
             continue
         try:
             if not entry.is_file(follow_symlinks=False):
                 continue
             age = time.time() - entry.stat(follow_symlinks=False).st_mtime
-            if _alive(int(matched["pid"])) and age < STALE_AFTER_SECONDS:
+            if process_alive(int(matched["pid"])) and age < STALE_AFTER_SECONDS:
                 continue
             os.unlink(entry.path)
         except OSError:
@@ -283,7 +289,7 @@ def remove_stale_temps(target: Path) -> list[Path]:
     return removed
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
     if pid == os.getpid():
         return True
     try:

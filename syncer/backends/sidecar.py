@@ -11,12 +11,12 @@ from __future__ import annotations
 import itertools
 import json
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from json.encoder import encode_basestring_ascii as _quote_ascii
 from pathlib import Path
 from typing import IO
 
-from syncer.backends.base import SyncState
+from syncer.backends.base import StateCells, SyncState
 from syncer.errors import TrackerError
 
 _STATE_FORMAT = "syncer-state/1"
@@ -166,18 +166,21 @@ def state_rows_streamed(lines: Iterable[str]) -> Iterator[list[str]]:
             raise _NotTheWrittenLayout
 
 
-def read_state_file(path: Path, source: str) -> SyncState:
-    """The state a sidecar holds (none when there is no sidecar). Raises TrackerError."""
+def read_state_file(
+    path: Path, source: str, new_cells: Callable[[], StateCells] = StateCells
+) -> SyncState:
+    """The state a sidecar holds (none when there is no sidecar), its rows kept in a fresh
+    ``new_cells()`` (a streamed sync's are on disk). Raises TrackerError."""
     if not path.exists():
-        return SyncState()
+        return SyncState(new_cells())
     unreadable = f"the sync state file {path.name} is unreadable"
     try:
         with path.open(encoding="utf-8") as handle:
             try:
-                return SyncState.from_packed(state_pairs_streamed(handle))
+                return SyncState.from_packed(state_pairs_streamed(handle), new_cells())
             except _NotTheWrittenLayout:
                 handle.seek(0)
-            return SyncState.from_rows(state_rows_streamed(handle))
+            return SyncState.from_rows(state_rows_streamed(handle), new_cells())
     except _NotTheWrittenLayout:
         pass  # written by hand or by another tool: the general parser below
     except (OSError, ValueError) as error:
@@ -189,4 +192,4 @@ def read_state_file(path: Path, source: str) -> SyncState:
         raise TrackerError(source, f"{unreadable}: {error}") from error
     if not isinstance(rows, list):
         raise TrackerError(source, f"{path.name} is not a syncer state file")
-    return SyncState.from_rows(rows)
+    return SyncState.from_rows(rows, new_cells())

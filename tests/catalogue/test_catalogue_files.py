@@ -34,8 +34,10 @@ from tests.backends.test_local_interrupted import (
 )
 from tests.backends.test_local_interrupted import sync as sync_tracker
 from tests.catalogue.helpers import assert_tracker_failed, sync
+from tests.test_streamed_sync import stream_everything
 
 SUFFIXES = [".csv", ".xlsx"]
+STREAMED = ".csv, streamed"
 WRITE_STEPS = ["check", "backup", "temp", "replace"]
 OTHER_UID = 1234  # a person's account; the tests run as root, like a careless cron job
 
@@ -90,10 +92,13 @@ def saving_at(monkeypatch: pytest.MonkeyPatch, path: Path, step: str, save: Call
 
 @pytest.mark.parametrize("save", list(SAVES))
 @pytest.mark.parametrize("step", WRITE_STEPS)
-@pytest.mark.parametrize("suffix", SUFFIXES)
+@pytest.mark.parametrize("suffix", [*SUFFIXES, STREAMED])
 def test_a_save_at_any_step_of_the_write_is_never_overwritten(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, suffix: str, step: str, save: str
 ) -> None:
+    if suffix == STREAMED:  # a big csv, read and rewritten as a stream
+        stream_everything(monkeypatch)
+        suffix = ".csv"
     path = make_tracker(tmp_path / "t", suffix)
     read = path.read_bytes()
     sidecar = path.with_name(path.name + ".syncer.json")
@@ -272,10 +277,13 @@ def uninterrupted(tmp_path: Path, suffix: str, monkeypatch: pytest.MonkeyPatch) 
     return len(counter.calls), contents(path)
 
 
-@pytest.mark.parametrize("suffix", SUFFIXES)
+@pytest.mark.parametrize("suffix", [*SUFFIXES, STREAMED])
 def test_disk_full_at_each_write_step(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, suffix: str
 ) -> None:
+    if suffix == STREAMED:
+        stream_everything(monkeypatch)
+        suffix = ".csv"
     steps, expected = uninterrupted(tmp_path, suffix, monkeypatch)
     assert steps >= 10  # backup, tracker (and sidecar): each created, written, fsynced, renamed
     for k in range(1, steps + 1):
