@@ -59,6 +59,10 @@ class ChunkLog(Generic[T]):
         if len(self._pending) >= CHUNK_ITEMS:
             self._write_pending()
 
+    def extend(self, items: Iterable[T]) -> None:
+        for item in items:
+            self.append(item)
+
     def _write_pending(self) -> None:
         if not self._pending:
             return
