@@ -65,6 +65,10 @@ __all__ = [
 #: 61 MB file of 100,000 rows at 284 to 315 MB), so files under 100 MB stay there. Tests set
 #: 0 to stream every file.
 STREAM_FROM_BYTES = 100_000_000
+#: A file syncer has not synced yet (no sidecar) peaks near 17 times its size in memory on its
+#: first sync (a 17 MB file of 100,000 rows at 284 to 300 MB: the new columns, drafts and their
+#: updates), so it streams from this size.
+FIRST_SYNC_STREAM_FROM_BYTES = 25_000_000
 _SHARED_TEXTS = 50_000  # distinct texts a streamed read shares before starting afresh
 _MEMO_SIZE = 2_500  # remembered texts per column
 _MEMO_TEXT_LENGTH = 200  # longer texts rarely repeat; remembering them would cost memory
@@ -105,15 +109,18 @@ class CsvBackend(Backend):
         return self._data(loaded, self._read_state(), loaded.rows)
 
     def read_streamed(self) -> SheetData | None:
-        """A file of ``STREAM_FROM_BYTES`` or more read as a stream (None for a smaller one,
-        which ``read`` holds): its rows are read again from the file each time they are
-        iterated, and the plan keeps what grows with the file in ``SheetData.spill``, which the
-        caller closes. Every pass checks that the file is still the version first read."""
+        """A file of ``STREAM_FROM_BYTES`` or more (``FIRST_SYNC_STREAM_FROM_BYTES`` before its
+        first sync) read as a stream (None for a smaller one, which ``read`` holds): its rows are
+        read again from the file each time they are iterated, and the plan keeps what grows with
+        the file in ``SheetData.spill``, which the caller closes. Every pass checks that the file
+        is still the version first read."""
         try:
-            if self.path.stat().st_size < STREAM_FROM_BYTES:
-                return None
+            size = self.path.stat().st_size
+            synced = self.state_path.exists()
         except OSError:
             return None  # read() says what is wrong
+        if size < (STREAM_FROM_BYTES if synced else FIRST_SYNC_STREAM_FROM_BYTES):
+            return None
         spill = Spill()
         try:
             layout = survey(self.path, self.header_row, self.source)
