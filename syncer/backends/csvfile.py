@@ -43,7 +43,7 @@ from syncer.backends.local import (
     owned_text,
     owned_value_from_text,
 )
-from syncer.backends.replace_file import FileVersion, atomic_write, read_with_version
+from syncer.backends.replace_file import atomic_write, read_with_version
 from syncer.backends.sidecar import read_state_file, write_state_json
 from syncer.columns import find_column
 from syncer.errors import HeaderError, TrackerError
@@ -105,7 +105,8 @@ class CsvBackend(Backend):
         text, encoding, bom = decode(data)
         del data
         dialect = detect_dialect(text, self.header_row, self.path.suffix.lower())
-        loaded = _InMemory(text, encoding, bom, dialect, version, self.header_row, self.source)
+        layout = FileLayout(version, encoding, bom, dialect)
+        loaded = _InMemory(text, layout, self.header_row, self.source)
         return self._data(loaded, self._read_state(), loaded.rows)
 
     def read_streamed(self) -> SheetData | None:
@@ -225,19 +226,12 @@ class _RowValues:
 class _Loaded:
     """One read of the file: how it is written, its header and width, and its records."""
 
-    def __init__(
-        self,
-        encoding: str,
-        bom: bool,
-        dialect: _Dialect,
-        version: FileVersion,
-        header_row: int,
-        source: str,
-    ) -> None:
-        self.encoding = encoding
-        self.bom = bom
-        self.dialect = dialect
-        self.version = version
+    def __init__(self, layout: FileLayout, header_row: int, source: str) -> None:
+        self.layout = layout
+        self.encoding = layout.encoding
+        self.bom = layout.bom
+        self.dialect = layout.dialect
+        self.version = layout.version
         self.header_index = header_row - 1
         self.source = source
         self.state = SyncState()
@@ -306,18 +300,9 @@ class _Loaded:
 class _InMemory(_Loaded):
     """The whole file's text, where each record starts, and the parsed table."""
 
-    def __init__(
-        self,
-        text: str,
-        encoding: str,
-        bom: bool,
-        dialect: _Dialect,
-        version: FileVersion,
-        header_row: int,
-        source: str,
-    ) -> None:
-        super().__init__(encoding, bom, dialect, version, header_row, source)
-        self.scanner = _Scanner(text, dialect, source)
+    def __init__(self, text: str, layout: FileLayout, header_row: int, source: str) -> None:
+        super().__init__(layout, header_row, source)
+        self.scanner = _Scanner(text, layout.dialect, source)
         self.starts = array("q")
         self.field_counts = array("l")
         self.rows: list[list[CellValue]] = []
@@ -356,11 +341,8 @@ class _Streamed(_Loaded):
     rows and the records again from the file whenever they are iterated."""
 
     def __init__(self, path: Path, layout: FileLayout, header_row: int, source: str) -> None:
-        super().__init__(
-            layout.encoding, layout.bom, layout.dialect, layout.version, header_row, source
-        )
+        super().__init__(layout, header_row, source)
         self.path = path
-        self.layout = layout
         width, header = 0, None
         for index, (_scanner, _start, _stop, raws) in enumerate(self._scan()):
             self.record_count = index + 1
