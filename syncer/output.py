@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import json
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from itertools import islice
 from json.encoder import encode_basestring as _quote  # json.dumps(ensure_ascii=False)'s
@@ -69,6 +69,8 @@ def json_document_pieces(results: Sequence[TrackerResult], *, dry_run: bool) -> 
             yield f"{', ' if index else ''}{_dumps(key)}: "
             if key == "rows":
                 yield from _rows_json(result)
+            elif key in ("errors", "conflicts"):
+                yield from _texts_json(value)
             else:
                 yield _dumps(value)
         yield "}"
@@ -83,6 +85,18 @@ def _rows_json(result: TrackerResult) -> Iterator[str]:
     while batch := list(islice(rows, _ROWS_PER_PIECE)):
         yield separator
         yield ", ".join(map(row_json, batch))
+        separator = ", "
+    yield "]"
+
+
+def _texts_json(texts: Iterable[str]) -> Iterator[str]:
+    """A list of messages' JSON a batch at a time (a streamed sync's come from disk)."""
+    yield "["
+    items = iter(texts)
+    separator = ""
+    while batch := list(islice(items, _ROWS_PER_PIECE)):
+        yield separator
+        yield ", ".join(map(_dumps, batch))
         separator = ", "
     yield "]"
 

@@ -63,7 +63,7 @@ from syncer.parse import RowParser, text_value
 from syncer.resources import templates_dir
 from syncer.results import RowResult
 from syncer.rules import decide, invalid, latest
-from syncer.spill import FileIds, Spill, row_log, update_log
+from syncer.spill import FileIds, Spill, message_log, row_log, update_log
 
 #: The digest memo keeps texts up to this long (not drafts), and at most this many of them.
 DIGEST_MEMO_MAX_CHARS = 200
@@ -680,6 +680,8 @@ def _fresh_plan(
         # Stand-ins for the lists (append, len, iteration, indexing), on disk a chunk at a time.
         rows=cast(list[RowResult], row_log()),
         updates=cast(list[CellUpdate], update_log()),
+        errors=cast(list[str], message_log()),
+        conflicts=cast(list[str], message_log()),
         state=SyncState(cells=cells),
     )
     return result, taken, file_ids

@@ -9,10 +9,12 @@ and Why is wrapped on spaces under it. Without a terminal the same text is print
 
 from __future__ import annotations
 
+import heapq
 import textwrap
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from itertools import islice
 from typing import TypeVar
 
 from rich.console import Console
@@ -40,30 +42,75 @@ _ACTION_WIDTH = len("Prepare for interview")
 class Section:
     title: str
     style: str
-    rows: Sequence[RowResult]
+    rows: Sequence[RowResult]  # the rows listed (without --all, the first SECTION_LIMIT)
+    count: int  # rows in the section
     hidden: int = 0  # rows due later, not listed without --all
 
 
+def _order(row: RowResult) -> tuple[date, int]:
+    return (row.decision.due_on or date.max, row.row)
+
+
+class _Kept:
+    """A section's row count and its first ``limit`` rows in order (all with no limit): the
+    default report of a 1,600,000-row tracker holds 8 rows a section, not every row."""
+
+    def __init__(self, limit: int | None) -> None:
+        self.limit = limit
+        self.count = 0
+        # The rows listed so far, the one listed last on top (keys negated; row numbers are
+        # unique in a tracker, so two entries never tie on their keys).
+        self._heap: list[tuple[int, int, RowResult]] = []
+        self._all: list[RowResult] = []
+
+    def add(self, row: RowResult) -> None:
+        self.count += 1
+        if self.limit is None:
+            self._all.append(row)
+            return
+        due, number = _order(row)
+        entry = (-due.toordinal(), -number, row)
+        if len(self._heap) < self.limit:
+            heapq.heappush(self._heap, entry)
+        elif entry[:2] > self._heap[0][:2]:
+            heapq.heapreplace(self._heap, entry)
+
+    def rows(self) -> list[RowResult]:
+        return sorted(self._all if self.limit is None else (e[2] for e in self._heap), key=_order)
+
+
 def _sections(result: TrackerResult, today: date, show_all: bool) -> list[Section]:
-    by_urgency: dict[Urgency, list[RowResult]] = {urgency: [] for urgency in Urgency}
-    for row in result.rows:
-        by_urgency[row.decision.urgency].append(row)
-    for rows in by_urgency.values():
-        rows.sort(key=lambda row: (row.decision.due_on or date.max, row.row))
+    """The report's sections, read in one pass over the rows (a streamed sync's are on disk)."""
+    limit = None if show_all else SECTION_LIMIT
     horizon = today + timedelta(days=NEXT_DAYS)
-    upcoming = by_urgency[Urgency.UPCOMING]
-    soon = [row for row in upcoming if row.decision.due_on and row.decision.due_on <= horizon]
-    later = upcoming[len(soon) :]  # upcoming is sorted by due date
+    kept = {name: _Kept(limit) for name in ("overdue", "today", "soon", "later", "invalid", "done")}
+    for row in result.rows:
+        urgency = row.decision.urgency
+        if urgency is Urgency.UPCOMING:
+            due = row.decision.due_on
+            kept["soon" if due and due <= horizon else "later"].add(row)
+        elif urgency is Urgency.OVERDUE:
+            kept["overdue"].add(row)
+        elif urgency is Urgency.TODAY:
+            kept["today"].add(row)
+        elif urgency is Urgency.INVALID:
+            kept["invalid"].add(row)
+        elif show_all:
+            kept["done"].add(row)
+    later = kept["later"]
     sections = [
-        Section("Overdue", "bold red", by_urgency[Urgency.OVERDUE]),
-        Section("Due today", "bold yellow", by_urgency[Urgency.TODAY]),
-        Section(f"Due in the next {NEXT_DAYS} days", "green", soon, hidden=len(later)),
-        Section("Later", "green", later if show_all else []),
-        Section("Invalid rows: fix these cells", "magenta", by_urgency[Urgency.INVALID]),
+        _section("Overdue", "bold red", kept["overdue"]),
+        _section("Due today", "bold yellow", kept["today"]),
+        _section(f"Due in the next {NEXT_DAYS} days", "green", kept["soon"], hidden=later.count),
+        _section("Later", "green", later) if show_all else None,
+        _section("Invalid rows: fix these cells", "magenta", kept["invalid"]),
+        _section("Nothing to do", "dim", kept["done"]) if show_all else None,
     ]
-    if show_all:
-        sections.append(Section("Nothing to do", "dim", by_urgency[Urgency.DONE]))
-    return [section for section in sections if section.rows]
+    return [section for section in sections if section is not None and section.count]
+
+
+def _section(title: str, style: str, kept: _Kept, hidden: int = 0) -> Section:
+    return Section(title, style, kept.rows(), kept.count, hidden)
 
 
 def _cut(text: str, width: int) -> str:
@@ -100,10 +147,12 @@ def row_lines(row: RowResult, width: int) -> list[Text]:
     return [line, *(Text(part, style="dim") for part in _wrapped(decision.why, width, why_indent))]
 
 
-def _capped(items: Sequence[T], show_all: bool) -> tuple[Sequence[T], int]:
+def _capped(items: Sequence[T], show_all: bool) -> tuple[Iterable[T], int]:
+    """The items listed and how many more there are (a streamed sync's are read from disk: only
+    the first few are read, never sliced out of all of them)."""
     if show_all or len(items) <= SECTION_LIMIT:
         return items, 0
-    return items[:SECTION_LIMIT], len(items) - SECTION_LIMIT
+    return islice(items, SECTION_LIMIT), len(items) - SECTION_LIMIT
 
 
 def _more(count: int, what: str = "more") -> Text:
@@ -132,12 +181,11 @@ def tracker_report(
     shown = False
     for section in _sections(result, today, show_all):
         shown = True
-        yield Text(f"{_INDENT}{section.title} ({len(section.rows)})", style=section.style)
-        rows, more = _capped(section.rows, show_all)
-        for row in rows:
+        yield Text(f"{_INDENT}{section.title} ({section.count})", style=section.style)
+        for row in section.rows:
             yield from row_lines(row, width)
-        if more:
-            yield _more(more)
+        if section.count > len(section.rows):
+            yield _more(section.count - len(section.rows))
         if section.hidden and not show_all:
             yield _more(section.hidden, "due later")
     if result.conflicts:

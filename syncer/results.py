@@ -54,10 +54,13 @@ class TrackerResult:
         return "synced" if self.cells_written else "unchanged"
 
     def as_json(self) -> dict[str, Any]:
-        return self.as_json_with_rows([row.as_json() for row in self.rows])
+        document = self.as_json_with_rows([row.as_json() for row in self.rows])
+        document["errors"], document["conflicts"] = list(self.errors), list(self.conflicts)
+        return document
 
     def as_json_with_rows(self, rows: object) -> dict[str, Any]:
-        """``as_json`` with ``rows`` in place of the rows' list (a writer may encode those)."""
+        """``as_json`` with ``rows`` in place of the rows' list (a writer may encode those); its
+        messages as they are held (a streamed sync's are on disk: iterate them)."""
         return {
             "source": self.source,
             "client": self.client or None,

@@ -139,6 +139,20 @@ def row_log() -> ChunkLog[RowResult]:
     return ChunkLog(_row_fields, _rows_from)
 
 
+def _one_text(text: str) -> tuple[str]:
+    return (text,)
+
+
+def _texts_from(tuples: list[tuple[str]]) -> list[str]:
+    return [text for (text,) in tuples]
+
+
+def message_log() -> ChunkLog[str]:
+    """A streamed plan's row-level messages (one per invalid row, copied row or conflict): a
+    file of a million invalid rows has a million of them."""
+    return ChunkLog(_one_text, _texts_from)
+
+
 class Spill:
     """One tracker's streamed sync: its private sqlite file. ``close`` removes it."""
 

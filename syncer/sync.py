@@ -228,7 +228,8 @@ def _sync_tracker(
             kept = {id(update) for update in updates}  # the very objects the re-check let through
             dropped = [update for update in plan.updates if id(update) not in kept]
         state = without_unwritten(plan.state, data.state, dropped)
-        result.conflicts = [*plan.conflicts, *(edited_during_run(data, u) for u in dropped)]
+        plan.conflicts.extend(edited_during_run(data, update) for update in dropped)
+        result.conflicts = plan.conflicts
         external = planner.in_doc or gmail is not None
         if updates or plan.new_columns or state != data.state or external or data.unsaved_meta:
             backend.write(updates, plan.new_columns, state)

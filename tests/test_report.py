@@ -152,3 +152,74 @@ def test_dry_run_says_what_it_would_write(tmp_path: Path) -> None:
     again = CliRunner().invoke(cli, [*dry, "--json"])
     (after,) = json.loads(again.stdout)["trackers"]
     assert (after["status"], after["cells_planned"]) == ("unchanged", 0)
+
+
+def _reference_sections(rows: list[RowResult], show_all: bool) -> list[tuple[str, list[int], int]]:
+    """What the report lists, computed the plain way: every row sorted, then capped."""
+    order = sorted(rows, key=lambda r: (r.decision.due_on or date.max, r.row))
+    horizon = TODAY + timedelta(days=NEXT_DAYS)
+
+    def of(urgency: Urgency) -> list[RowResult]:
+        return [r for r in order if r.decision.urgency is urgency]
+
+    upcoming = of(Urgency.UPCOMING)
+    soon = [r for r in upcoming if r.decision.due_on and r.decision.due_on <= horizon]
+    later = [r for r in upcoming if r not in soon]
+    groups = [("Overdue", of(Urgency.OVERDUE)), ("Due today", of(Urgency.TODAY))]
+    groups += [(f"Due in the next {NEXT_DAYS} days", soon)]
+    groups += [("Later", later)] if show_all else []
+    groups += [("Invalid rows: fix these cells", of(Urgency.INVALID))]
+    groups += [("Nothing to do", of(Urgency.DONE))] if show_all else []
+    cap = None if show_all else SECTION_LIMIT
+    return [
+        (title, [r.row for r in listed[:cap]], len(listed)) for title, listed in groups if listed
+    ]
+
+
+def test_sections_list_what_sorting_every_row_would_list() -> None:
+    """Rows in random order, due dates tied across rows: the one-pass sections (first rows
+    kept as they come) list exactly the rows, counts and order of a full sort and cap."""
+    import random
+
+    from syncer.report import _sections
+
+    chooser = random.Random(13)
+    for trial in range(40):
+        rows = []
+        for number in chooser.sample(range(2, 400), chooser.randint(0, 120)):
+            urgency = chooser.choice(list(Urgency))
+            due = (
+                None
+                if urgency in (Urgency.INVALID, Urgency.DONE) or chooser.random() < 0.1
+                else (TODAY + timedelta(days=chooser.randint(-5, 12)))
+            )
+            rows.append(row(number, urgency, due))
+        result = TrackerResult(source="t.csv", rows=rows)
+        for show_all in (False, True):
+            got = [
+                (s.title, [r.row for r in s.rows], s.count)
+                for s in _sections(result, TODAY, show_all)
+            ]
+            assert got == _reference_sections(rows, show_all), (trial, show_all)
+
+
+def test_default_report_of_a_huge_tracker_holds_a_few_rows_per_section() -> None:
+    """200,000 rows streamed past the report (a streamed sync's rows are on disk): it keeps
+    eight a section, so its memory does not grow with the tracker (tracemalloc's peak)."""
+    import tracemalloc
+
+    def streamed(count: int):  # type: ignore[no-untyped-def]
+        for number in range(2, count + 2):
+            yield row(number, Urgency.OVERDUE, TODAY - timedelta(days=number % 300 + 1))
+
+    result = TrackerResult(source="huge.csv")
+    result.rows = streamed(200_000)  # type: ignore[assignment]
+    tracemalloc.start()
+    try:
+        text = rendered([result])
+        _now, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert "Overdue (200000)" in text
+    assert f"and {200_000 - SECTION_LIMIT} more" in text
+    assert peak < 2_000_000, peak  # 200,000 rows held would be tens of MB
