@@ -396,3 +396,40 @@ def test_a_file_streams_from_a_lower_size_before_its_first_sync(
     first.spill.close()
     backend.state_path.write_text('{"format": "syncer-state/1", "rows": []}', encoding="utf-8")
     assert backend.read_streamed() is None  # synced before: in memory below STREAM_FROM_BYTES
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"], ids=["LF", "CRLF", "CR"])
+def test_a_file_of_many_short_rows_streams_whatever_its_size(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, newline: str
+) -> None:
+    """Rows cost memory beyond their bytes (300,000 four-column rows, 10 MB, peaked at 522 MB
+    in memory): a file of more lines than ``STREAM_FROM_ROWS`` streams below the byte sizes."""
+    path = tmp_path / "t.csv"
+    path.write_text(newline.join(["Company,Position,Stage", *["Co,Dev,applied"] * 50]) + newline)
+    monkeypatch.setattr(csvfile, "STREAM_FROM_BYTES", 1 << 40)
+    monkeypatch.setattr(csvfile, "FIRST_SYNC_STREAM_FROM_BYTES", 1 << 40)
+    backend = csvfile.CsvBackend(path)
+    monkeypatch.setattr(csvfile, "STREAM_FROM_ROWS", 51)
+    assert backend.read_streamed() is None  # 51 lines: in memory
+    monkeypatch.setattr(csvfile, "STREAM_FROM_ROWS", 50)
+    streamed = backend.read_streamed()
+    assert streamed is not None and streamed.spill is not None
+    streamed.spill.close()
+
+
+def test_line_breaks_inside_quoted_fields_are_not_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A synced file's drafts have several lines each: 20 rows of 5-line fields (and doubled
+    quotes) are 20 rows, not 100, when choosing how to read."""
+    path = tmp_path / "t.csv"
+    draft = '"Hi ""Sam"",\n\nthanks\nfor\nthe call"'
+    path.write_text("Company,Notes\n" + "".join(f"Co {i},{draft}\n" for i in range(20)))
+    monkeypatch.setattr(csvfile, "STREAM_FROM_BYTES", 1 << 40)
+    monkeypatch.setattr(csvfile, "FIRST_SYNC_STREAM_FROM_BYTES", 1 << 40)
+    monkeypatch.setattr(csvfile, "STREAM_FROM_ROWS", 21)  # 21 records, 101 lines
+    assert csvfile.CsvBackend(path).read_streamed() is None
+    monkeypatch.setattr(csvfile, "STREAM_FROM_ROWS", 20)
+    streamed = csvfile.CsvBackend(path).read_streamed()
+    assert streamed is not None and streamed.spill is not None
+    streamed.spill.close()

@@ -69,12 +69,38 @@ STREAM_FROM_BYTES = 100_000_000
 #: first sync (a 17 MB file of 100,000 rows at 284 to 300 MB: the new columns, drafts and their
 #: updates), so it streams from this size.
 FIRST_SYNC_STREAM_FROM_BYTES = 25_000_000
+#: A file of more lines than this streams whatever its size: in memory each row costs about
+#: 1.6 KB (4 columns) to 2.9 KB (34 columns) besides its text, so 300,000 short rows (10 MB
+#: fresh, 95 MB synced) peaked at 522 and 611 MB. 120,000 rows stay near 350 MB at most.
+STREAM_FROM_ROWS = 120_000
 _SHARED_TEXTS = 50_000  # distinct texts a streamed read shares before starting afresh
 _MEMO_SIZE = 2_500  # remembered texts per column
 _MEMO_TEXT_LENGTH = 200  # longer texts rarely repeat; remembering them would cost memory
 _UNIQUE_KINDS = (OwnedKind.DRAFT, OwnedKind.ROW_ID)
 
 _Memo = dict[tuple[type, CellValue], str]
+
+
+def _more_rows_than(path: Path, limit: int) -> bool:
+    """Whether the file may hold more than ``limit`` rows: its line breaks (LF, or CR in an old
+    Mac file) less those inside quoted fields (a synced file's drafts have several lines each),
+    pairing quotes as a csv reader does. A stray quote in an unquoted field throws the pairing
+    off, so this is an estimate; it only chooses how to read. False when the file cannot be
+    read (``read`` says why)."""
+    try:
+        with path.open("rb") as handle:
+            data = handle.read()
+    except OSError:
+        return False
+    newline = b"\n" if b"\n" in data else b"\r"
+    lines = data.count(newline)
+    if lines <= limit:
+        return False
+    inside = sum(quoted.count(newline) for quoted in _QUOTED_BYTES.findall(data))
+    return lines - inside > limit
+
+
+_QUOTED_BYTES = re.compile(rb'"[^"]*"')
 
 
 def _converted(text: str, kind: OwnedKind, converted: dict[str, CellValue]) -> CellValue:
@@ -111,16 +137,18 @@ class CsvBackend(Backend):
 
     def read_streamed(self) -> SheetData | None:
         """A file of ``STREAM_FROM_BYTES`` or more (``FIRST_SYNC_STREAM_FROM_BYTES`` before its
-        first sync) read as a stream (None for a smaller one, which ``read`` holds): its rows are
-        read again from the file each time they are iterated, and the plan keeps what grows with
-        the file in ``SheetData.spill``, which the caller closes. Every pass checks that the file
-        is still the version first read."""
+        first sync), or of more than ``STREAM_FROM_ROWS`` rows, read as a stream (None for a
+        smaller one, which ``read`` holds): its rows are read again from the file each time
+        they are iterated, and the plan keeps what grows with the file in ``SheetData.spill``,
+        which the caller closes. Every pass checks that the file is still the version first
+        read."""
         try:
             size = self.path.stat().st_size
             synced = self.state_path.exists()
         except OSError:
             return None  # read() says what is wrong
-        if size < (STREAM_FROM_BYTES if synced else FIRST_SYNC_STREAM_FROM_BYTES):
+        small = size < (STREAM_FROM_BYTES if synced else FIRST_SYNC_STREAM_FROM_BYTES)
+        if small and not _more_rows_than(self.path, STREAM_FROM_ROWS):
             return None
         spill = Spill()
         try:
