@@ -86,6 +86,14 @@ class ChunkLog(Generic[T]):
     def __bool__(self) -> bool:
         return bool(self._counts or self._pending)
 
+    def __eq__(self, other: object) -> bool:
+        """Equal to a list (or log) of the same items, as the list it stands in for."""
+        if not isinstance(other, ChunkLog | list):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, as a list
+
     def __iter__(self) -> Iterator[T]:
         for number in range(len(self._offsets)):
             self._file.seek(self._offsets[number])

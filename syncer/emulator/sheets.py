@@ -56,6 +56,7 @@ from syncer.emulator.values import (
     matrix,
     update_values,
     value_range,
+    value_ranges_by_data_filter,
     write_values,
 )
 
@@ -132,6 +133,7 @@ class SheetsService:
         add("GET", _BASE, service._get)
         add("POST", _BASE + ":batchUpdate", service._batch_update)
         add("GET", _BASE + "/values:batchGet", service._values_batch_get)
+        add("POST", _BASE + "/values:batchGetByDataFilter", service._values_batch_get_filtered)
         add("POST", _BASE + "/values:batchUpdate", service._values_batch_update)
         add("POST", _BASE + "/values:batchClear", service._values_batch_clear)
         add("POST", _BASE + "/values/(.+):append", service._values_append)
@@ -404,6 +406,12 @@ class SheetsService:
             )
 
         return self._guard(request, match, action)
+
+    def _values_batch_get_filtered(self, request: Request, match: re.Match[str]) -> Response:
+        body = request.json() or {}
+        return self._guard(
+            request, match, lambda book: Response(200, value_ranges_by_data_filter(book, body))
+        )
 
     def _values_update(self, request: Request, match: re.Match[str]) -> Response:
         text = unquote(match[2])

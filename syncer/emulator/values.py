@@ -42,6 +42,41 @@ def matrix(
 
 def value_range(book: Spreadsheet, text: str, request: Request) -> JSON:
     """values.get: the ValueRange of ``text`` under the request's render options."""
+    return value_range_as(
+        book,
+        text,
+        request.param("majorDimension") or "ROWS",
+        request.param("valueRenderOption") or "FORMATTED_VALUE",
+        request.param("dateTimeRenderOption") or "SERIAL_NUMBER",
+    )
+
+
+def value_ranges_by_data_filter(book: Spreadsheet, body: JSON) -> JSON:
+    """values.batchGetByDataFilter (a POST: the options are the body's): a MatchedValueRange
+    per data filter, each naming the filter it matched (Sheets v4 discovery document,
+    ``BatchGetValuesByDataFilterResponse``). Only ``a1Range`` filters are emulated; a grid range
+    or developer-metadata lookup is refused rather than answered wrongly."""
+    filters = body.get("dataFilters") or []
+    if not filters:
+        raise RequestError("Must specify at least one data filter.")
+    options = (
+        body.get("majorDimension") or "ROWS",
+        body.get("valueRenderOption") or "FORMATTED_VALUE",
+        body.get("dateTimeRenderOption") or "SERIAL_NUMBER",
+    )
+    matched = []
+    for data_filter in filters:
+        text = data_filter.get("a1Range") if isinstance(data_filter, dict) else None
+        if not isinstance(text, str) or set(data_filter) != {"a1Range"}:
+            raise RequestError("the emulator answers only a1Range data filters")
+        matched.append(
+            {"valueRange": value_range_as(book, text, *options), "dataFilters": [data_filter]}
+        )
+    return {"spreadsheetId": book.spreadsheet_id, "valueRanges": matched}
+
+
+def value_range_as(book: Spreadsheet, text: str, major: str, render: str, dates: str) -> JSON:
+    """The ValueRange of ``text``, ``major`` dimension first, under those render options."""
     sheet, cells = book.resolve(text)
     bounds = (cells or a1.Bounds()).clamp(sheet.row_count, sheet.column_count)
     if (bounds.end_row or 0) > sheet.row_count or (bounds.end_column or 0) > sheet.column_count:
@@ -49,15 +84,7 @@ def value_range(book: Spreadsheet, text: str, request: Request) -> JSON:
             f"Range ({a1.format_range(sheet.title, bounds)}) exceeds grid limits. "
             f"Max rows: {sheet.row_count}, max columns: {sheet.column_count}"
         )
-    major = request.param("majorDimension") or "ROWS"
-    values = matrix(
-        book,
-        sheet,
-        bounds,
-        request.param("valueRenderOption") or "FORMATTED_VALUE",
-        request.param("dateTimeRenderOption") or "SERIAL_NUMBER",
-        major,
-    )
+    values = matrix(book, sheet, bounds, render, dates, major)
     body: JSON = {"range": a1.format_range(sheet.title, bounds), "majorDimension": major}
     if values:
         body["values"] = values

@@ -10,7 +10,7 @@ grids grown before a write would reach past them).
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -19,10 +19,11 @@ import requests
 from google.auth.transport.requests import AuthorizedSession
 from gspread.exceptions import APIError
 from gspread.http_client import HTTPClient
+from gspread.urls import SPREADSHEETS_API_V4_BASE_URL
 from requests.adapters import BaseAdapter
 
 from syncer.backends.base import Backend, CellUpdate, SheetData, SyncState, canonical_text
-from syncer.columns import column_letter, find_column, resolve_columns
+from syncer.columns import find_column, resolve_columns
 from syncer.config import TrackerConfig
 from syncer.errors import HeaderError, TrackerError
 from syncer.google.auth import (
@@ -46,7 +47,9 @@ from syncer.google.retry import RetryPolicy
 from syncer.google.session import REQUEST_TIMEOUT, google_session
 from syncer.google.sheet_cells import (
     STATE_SHEET,
+    CellsRead,
     SheetMeta,
+    cover,
     document_key,
     formulas_in,
     from_serial,
@@ -195,38 +198,37 @@ class SheetsBackend(SheetLayout, Backend):
         """Drop updates whose row moved or changed, or whose cell changed, since ``read``.
 
         One ``values:batchGet`` re-reads the header row and, over the updated rows, every column
-        the plan depends on: the input fields, the owned cells and the Row ID. A row whose Row ID
-        or input cells differ from what was read is not the row that was planned (a row was
-        inserted, deleted or sorted, or its data edited): all its updates are dropped. An owned
-        cell that no longer holds what was read keeps the person's value. The next run plans
-        both afresh. A change to a person's own column does not stop syncer's writes.
+        the plan depends on: the input fields, the owned cells and the Row ID (``cover``: whole
+        rows in spans, or those columns over fewer spans, whichever reads fewer cells). A row
+        whose Row ID or input cells differ from what was read is not the row that was planned (a
+        row was inserted, deleted or sorted, or its data edited): all its updates are dropped.
+        An owned cell that no longer holds what was read keeps the person's value. The next run
+        plans both afresh. A change to a person's own column does not stop syncer's writes.
         """
         if not updates:
             return updates
         columns, identity = self._watched_columns()
-        first, last = min(u.row for u in updates), max(u.row for u in updates)
-        header_range = f"{quote_title(self._title)}!{self.header_row}:{self.header_row}"
-        ranges = [header_range] + [self._column_range(c, first, last) for c in columns]
-        reply = self._call(
-            "re-checking before writing",
-            lambda: self.client.values_batch_get(
-                self.key, ranges, params={**READ_PARAMS, "majorDimension": "COLUMNS"}
-            ),
-        )
-        value_ranges = reply.get("valueRanges", [])
-        header_now = [
-            canonical_text(column[0] if column else None)
-            for column in (value_ranges[0].get("values", []) if value_ranges else [])
-        ]
-        current: dict[int, list[Any]] = {}
-        for column, value_range in zip(columns, value_ranges[1:], strict=False):
-            values = value_range.get("values", [])
-            current[column] = values[0] if values else []
+        header_row = self.header_row
+        read = cover((u.row for u in updates), columns, len(self._header), whole=(header_row,))
+        current = self._read_cells("re-checking before writing", read, READ_PARAMS)
+        header_cells = current.pop(header_row, {})
+        width = max(header_cells, default=-1) + 1
+        header_now = [canonical_text(header_cells.get(column)) for column in range(width)]
         if _trimmed(header_now) != _trimmed(self._header):
-            kept: list[CellUpdate] = []
-        else:
-            kept = self._still_valid(updates, current, identity, first)
-        return kept
+            return []
+        return self._still_valid(updates, current, identity)
+
+    def _read_cells(
+        self, what: str, read: CellsRead, render: Mapping[str, str]
+    ) -> dict[int, dict[int, Any]]:
+        """Sheet row -> column -> value of what ``read`` covers: one values:batchGetByDataFilter
+        (a POST, so any number of ranges fits; counted as a read and retried as one)."""
+        title = quote_title(self._title)
+        url = f"{SPREADSHEETS_API_V4_BASE_URL}/{self.key}/values:batchGetByDataFilter"
+        reply = self._call(
+            what, lambda: self.client.request("post", url, json=read.body(title, render)).json()
+        )
+        return read.cells(reply, title)
 
     def _watched_columns(self) -> tuple[list[int], set[int]]:
         """(every column re-read, the ones that identify a row: input fields and Row ID)."""
@@ -238,15 +240,13 @@ class SheetsBackend(SheetLayout, Backend):
     def _still_valid(
         self,
         updates: Sequence[CellUpdate],
-        current: dict[int, list[Any]],
+        current: dict[int, dict[int, Any]],
         identity: set[int],
-        first: int,
     ) -> list[CellUpdate]:
         fields = owned_field_of(self._header, self.config.column_aliases)
 
         def now(row: int, column: int) -> str:
-            cells = current.get(column, [])
-            value = cells[row - first] if row - first < len(cells) else None
+            value = current.get(row, {}).get(column)
             name = fields.get(column)
             if name in ("due_date", "last_synced"):
                 value = from_serial(value, with_time=name == "last_synced")
@@ -275,33 +275,23 @@ class SheetsBackend(SheetLayout, Backend):
 
     def find_formulas(self, data: SheetData, updates: Sequence[CellUpdate]) -> set[tuple[int, int]]:
         """The cells ``updates`` would write that hold a formula: one ``values:batchGet`` with
-        valueRenderOption FORMULA over the updated owned columns (``sheet_cells.formulas_in``)."""
+        valueRenderOption FORMULA over the updated owned cells (read as ``recheck`` reads them;
+        ``sheet_cells.formulas_in``)."""
         targets = {(u.row, find_column(self._header, u.column)) for u in updates}
         cells = {(row, column) for row, column in targets if column is not None}
         if not cells:
             return set()
-        columns = sorted({column for _, column in cells})
-        first, last = min(row for row, _ in cells), max(row for row, _ in cells)
-        ranges = [self._column_range(column, first, last) for column in columns]
-        reply = self._call(
-            "looking for formulas in syncer's columns",
-            lambda: self.client.values_batch_get(
-                self.key,
-                ranges,
-                params={"valueRenderOption": "FORMULA", "majorDimension": "COLUMNS"},
-            ),
+        read = cover((row for row, _ in cells), sorted({c for _, c in cells}), len(self._header))
+        found = self._read_cells(
+            "looking for formulas in syncer's columns", read, {"valueRenderOption": "FORMULA"}
         )
-        return formulas_in(reply, columns, first, cells, self._raw)
+        return formulas_in(found, cells, self._raw)
 
     def _raw(self, row: int, column: int) -> CellValue:
         """The value read at (sheet row, column index)."""
         index = row - self.header_row - 1
         cells = self._rows[index] if 0 <= index < len(self._rows) else []
         return cells[column] if column < len(cells) else None
-
-    def _column_range(self, column: int, first: int, last: int) -> str:
-        letter = column_letter(column)
-        return f"{quote_title(self._title)}!{letter}{first}:{letter}{last}"
 
     # -- write -----------------------------------------------------------------------------
 

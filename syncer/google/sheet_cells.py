@@ -6,7 +6,7 @@ No I/O here, so the arithmetic that decides which cells are written is tested on
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -196,27 +196,122 @@ class SheetMeta:
         return meta
 
 
+#: Ranges one re-read asks for at most. They go in a POST body (values:batchGetByDataFilter,
+#: one a1Range filter each, about 60 bytes), not in a GET's URL, whose length clients of this
+#: API have seen refused (dust-tt/dust#4042 keeps batchGet URLs near 1,500 characters); 1,000
+#: keeps the body near 60 KB, far under the 2 MB payload Google recommends at most
+#: (developers.google.com/sheets/api/limits). Beyond that, nearby spans merge.
+MAX_READ_SPANS = 1_000
+
+
+def row_spans(rows: Iterable[int], limit: int = MAX_READ_SPANS) -> list[tuple[int, int]]:
+    """(first, last) spans that cover ``rows`` with the fewest other rows, at most ``limit``:
+    the rows split at their widest gaps. A 1 % change of a 5,000-row tracker re-reads its 50
+    rows, not the 4,900 between the first and the last."""
+    ordered = sorted(set(rows))
+    if not ordered:
+        return []
+    gaps = sorted(range(1, len(ordered)), key=lambda i: ordered[i] - ordered[i - 1], reverse=True)
+    cuts = sorted(i for i in gaps[: max(limit, 1) - 1] if ordered[i] - ordered[i - 1] > 1)
+    spans, start = [], 0
+    for cut in [*cuts, len(ordered)]:
+        spans.append((ordered[start], ordered[cut - 1]))
+        start = cut
+    return spans
+
+
+@dataclass(frozen=True)
+class CellsRead:
+    """What one re-read asks for: whole rows in spans, or some columns over fewer spans,
+    whichever reads fewer cells (``cover``), plus ``whole`` rows read entirely (the header);
+    and how its reply reads back."""
+
+    spans: list[tuple[int, int]]
+    columns: list[int] | None  # None: whole rows
+    whole: tuple[int, ...] = ()
+
+    @property
+    def major(self) -> str:
+        return "ROWS" if self.columns is None else "COLUMNS"
+
+    def ranges(self, title: str) -> list[str]:
+        texts = [f"{title}!{row}:{row}" for row in self.whole]
+        if self.columns is None:
+            return texts + [f"{title}!{first}:{last}" for first, last in self.spans]
+        return texts + [
+            f"{title}!{column_letter(c)}{first}:{column_letter(c)}{last}"
+            for first, last in self.spans
+            for c in self.columns
+        ]
+
+    def body(self, title: str, render: Mapping[str, str]) -> dict[str, Any]:
+        """The values:batchGetByDataFilter request: one a1Range filter a range."""
+        filters = [{"a1Range": text} for text in self.ranges(title)]
+        return {"dataFilters": filters, "majorDimension": self.major, **render}
+
+    def cells(self, reply: dict[str, Any], title: str) -> dict[int, dict[int, Any]]:
+        """Sheet row -> column -> value read. Each value range is found by the filter it says
+        it matched (the reference gives their order nowhere); cells past a range's last value
+        are blank (the API leaves them out)."""
+        by_filter: dict[str, dict[str, Any]] = {}
+        for matched in reply.get("valueRanges", []):
+            for data_filter in matched.get("dataFilters", []):
+                text = data_filter.get("a1Range")
+                if isinstance(text, str):
+                    by_filter.setdefault(text, matched.get("valueRange") or {})
+        values = [by_filter.get(text, {}).get("values", []) for text in self.ranges(title)]
+        read: dict[int, dict[int, Any]] = {}
+        for row, lines in zip(self.whole, values, strict=False):
+            if self.columns is None:  # one line: the row
+                read[row] = dict(enumerate(lines[0] if lines else []))
+            else:  # a line a column, one value each
+                read[row] = {c: line[0] for c, line in enumerate(lines) if line}
+        rest = values[len(self.whole) :]
+        if self.columns is None:
+            for (first, _last), lines in zip(self.spans, rest, strict=False):
+                for offset, cells in enumerate(lines):
+                    read.setdefault(first + offset, {}).update(enumerate(cells))
+            return read
+        pieces = [(first, c) for first, _last in self.spans for c in self.columns]
+        for (first, column), lines in zip(pieces, rest, strict=False):
+            for offset, value in enumerate(lines[0] if lines else []):
+                read.setdefault(first + offset, {})[column] = value
+        return read
+
+
+def cover(
+    rows: Iterable[int], columns: Sequence[int], width: int, whole: tuple[int, ...] = ()
+) -> CellsRead:
+    """How to re-read ``columns`` of ``rows`` (and all of the ``whole`` rows) in one request of
+    at most ``MAX_READ_SPANS`` ranges: whole rows (up to that many spans of the sheet's
+    ``width``), or the columns over fewer, longer spans (a first sync's one span of every
+    row), whichever reads fewer cells."""
+    wanted = sorted(set(rows))
+    budget = MAX_READ_SPANS - len(whole)
+    by_row = row_spans(wanted, budget)
+    by_column = row_spans(wanted, max(1, budget // max(len(columns), 1)))
+    row_cells = sum(last - first + 1 for first, last in by_row) * max(width, 1)
+    column_cells = sum(last - first + 1 for first, last in by_column) * len(columns)
+    if columns and column_cells < row_cells:
+        return CellsRead(by_column, sorted(columns), whole)
+    return CellsRead(by_row, None, whole)
+
+
 def formulas_in(
-    reply: dict[str, Any],
-    columns: Sequence[int],
-    first_row: int,
+    cells: dict[int, dict[int, Any]],
     wanted: set[tuple[int, int]],
     value_read: Callable[[int, int], object],
 ) -> set[tuple[int, int]]:
-    """The (row, column) among ``wanted`` that hold a formula, from a COLUMNS-major batchGet
-    of ``columns`` (rows from ``first_row``) under valueRenderOption FORMULA.
+    """The (row, column) among ``wanted`` that hold a formula, from cells re-read
+    (``CellsRead.cells``) under valueRenderOption FORMULA.
 
     Under FORMULA a formula reads as its text ("=...") and any other cell as its value, so a
     cell is a formula when that text differs from the value read (a stored string "=x",
     which syncer never writes but a person may, reads the same both ways).
     """
     found: set[tuple[int, int]] = set()
-    for column, value_range in zip(columns, reply.get("valueRanges", []), strict=False):
-        values = value_range.get("values", [])
-        for offset, value in enumerate(values[0] if values else []):
-            row = first_row + offset
-            if (row, column) not in wanted or not isinstance(value, str):
-                continue
-            if value.startswith("=") and value != value_read(row, column):
-                found.add((row, column))
+    for row, column in wanted:
+        value = cells.get(row, {}).get(column)
+        if isinstance(value, str) and value.startswith("=") and value != value_read(row, column):
+            found.add((row, column))
     return found

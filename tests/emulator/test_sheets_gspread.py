@@ -150,3 +150,58 @@ def test_failed_batch_update_changes_nothing(worksheet: gspread.Worksheet) -> No
     with pytest.raises(APIError, match=r"requests\[1\]\.deleteSheet"):
         worksheet.spreadsheet.batch_update({"requests": requests})
     assert worksheet.spreadsheet.worksheets()[0].title == "Sheet1"
+
+
+BY_FILTER = "https://sheets.googleapis.com/v4/spreadsheets/{}/values:batchGetByDataFilter"
+
+
+def test_batch_get_by_data_filter_answers_each_a1_filter_with_its_match(
+    worksheet: gspread.Worksheet,
+) -> None:
+    """values:batchGetByDataFilter (Sheets v4 discovery document: the request's options are
+    its body's; each MatchedValueRange holds a ValueRange and the DataFilters it matched)."""
+    worksheet.update([["Company", "Stage"], ["Acme", "applied"], ["Beta", ""], ["Gamma", "x"]])
+    body = {
+        "dataFilters": [{"a1Range": "'Sheet1'!2:3"}, {"a1Range": "Sheet1!B1:B4"}],
+        "majorDimension": "COLUMNS",
+        "valueRenderOption": "FORMULA",
+    }
+    url = BY_FILTER.format(worksheet.spreadsheet_id)
+    reply = worksheet.client.request("post", url, json=body).json()
+    assert reply["spreadsheetId"] == worksheet.spreadsheet_id
+    assert reply["valueRanges"] == [
+        {
+            "valueRange": {
+                "range": "Sheet1!A2:Z3",
+                "majorDimension": "COLUMNS",
+                "values": [["Acme", "Beta"], ["applied"]],
+            },
+            "dataFilters": [{"a1Range": "'Sheet1'!2:3"}],
+        },
+        {
+            "valueRange": {
+                "range": "Sheet1!B1:B4",
+                "majorDimension": "COLUMNS",
+                "values": [["Stage", "applied", "", "x"]],
+            },
+            "dataFilters": [{"a1Range": "Sheet1!B1:B4"}],
+        },
+    ]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"dataFilters": []},
+        {"dataFilters": [{"gridRange": {"sheetId": 0}}]},
+        {"dataFilters": [{"developerMetadataLookup": {"metadataKey": "k"}}]},
+        {"dataFilters": [{"a1Range": "Nope!A1"}]},
+    ],
+    ids=["no filter", "grid range", "metadata", "unknown sheet"],
+)
+def test_batch_get_by_data_filter_refuses_what_it_cannot_answer(
+    worksheet: gspread.Worksheet, body: dict[str, object]
+) -> None:
+    with pytest.raises(APIError) as refused:
+        worksheet.client.request("post", BY_FILTER.format(worksheet.spreadsheet_id), json=body)
+    assert refused.value.response.status_code == 400

@@ -77,7 +77,13 @@ def sheet_config(key: str, **options: Any) -> TrackerConfig:
 
 
 def kinds(log: list[dict[str, Any]]) -> tuple[list[str], list[str]]:
-    """(reads, writes) among logged requests, as "METHOD path" strings."""
-    reads = [f"{e['method']} {e['path']}" for e in log if e["method"] == "GET"]
-    writes = [f"{e['method']} {e['path']}" for e in log if e["method"] != "GET"]
+    """(reads, writes) among logged requests, as "METHOD path" strings (a POST that reads,
+    such as values:batchGetByDataFilter, is a read, as Google's quotas count it)."""
+    from syncer.emulator.quotas import READ_POSTS
+
+    def reads_only(entry: dict[str, Any]) -> bool:
+        return entry["method"] == "GET" or str(entry["path"]).endswith(READ_POSTS)
+
+    reads = [f"{e['method']} {e['path']}" for e in log if reads_only(e)]
+    writes = [f"{e['method']} {e['path']}" for e in log if not reads_only(e)]
     return reads, writes

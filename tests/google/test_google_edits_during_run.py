@@ -135,7 +135,7 @@ def prepare(google: Google, synced_before: bool) -> Run:
 
 
 def reads_before_plan(synced_before: bool) -> int:
-    """values:batchGet requests up to syncer's read of the tab (a first run's first fails)."""
+    """Values reads up to syncer's read of the tab (a first run's first fails)."""
     return 1 if synced_before else 2
 
 
@@ -144,7 +144,9 @@ def interfere(run: Run, edit: Edit, after_batch_gets: int) -> None:
         edit.apply(run.google, run.key, run.person_rows)
 
     faults = FaultInjector.install(run.google.emulator)
-    faults.after_requests(person, nth=after_batch_gets, route="values.batchGet")
+    # Every read of values counts: the read (values:batchGet), the formula look-up and the
+    # re-check (values:batchGetByDataFilter).
+    faults.after_requests(person, nth=after_batch_gets, path=r"/values:batchGet(ByDataFilter)?$")
 
 
 def assert_no_value_on_a_wrong_row(run: Run, oracle: Table, edit: Edit) -> None:
