@@ -8,9 +8,10 @@ conflict. A run whose plan matches what is already there produces no update at a
 from __future__ import annotations
 
 import hashlib
+import itertools
 import operator
 import re
-from collections.abc import Callable, Container, Iterator, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -31,7 +32,6 @@ from syncer.drafts import DraftRenderer
 from syncer.gcpause import collector_paused
 from syncer.incremental import (
     MEMO_KEY,
-    cell_text,
     memo,
     memo_fingerprint,
     replan_on,
@@ -238,7 +238,9 @@ class Planner:
         result.state.data_rows = 0
         fitted_rows: list[int] = []  # rows whose text the file's encoding cannot hold as it is
         id_index = columns.owned["row_id"]
-        copies = self._copies(data, parser, id_index, file_ids)
+        by_text = data.text_rows
+        held_ids = by_text.id_texts(id_index) if by_text is not None else None
+        copies = self._copies(data, parser, id_index, file_ids, held_ids)
         rebuilt = Rebuilt()
         # Drafts in a Doc or Gmail, and the inbox, are planned twice (before and after
         # publishing): always in full.
@@ -246,13 +248,39 @@ class Planner:
         settings = self._settings(columns) if remember else ""
         skip = remember and self.incremental
         previous = data.state.cells
-        settled_row = self._settled_rows(columns, settings, previous, result.state.cells)
-        for index, cells in enumerate(data.each_row()):
+        settled_row, settled_text = self._settled_rows(
+            columns, settings, previous, result.state.cells
+        )
+        rows: Iterable[Sequence[CellValue] | None] = (
+            data.each_row() if by_text is None else itertools.repeat(None, len(by_text))
+        )
+        cells: Sequence[CellValue]
+        for index, read in enumerate(rows):
+            if read is None:
+                # A row held as text (a csv in memory): settled when its text says so, and
+                # then its values are never built (a settled row is not blank: it was planned).
+                assert by_text is not None and held_ids is not None
+                if skip and index not in copies:
+                    held_id = held_ids[index]
+                    sheet_row = data.sheet_row(index)
+                    known = (
+                        None
+                        if held_id in taken
+                        else settled_text(by_text.texts, index, sheet_row, held_id)
+                    )
+                    if known is not None:
+                        result.state.data_rows += 1
+                        taken.add(held_id)
+                        result.rows.append(known)
+                        continue
+                cells = by_text.cells(index)
+            else:
+                cells = read
             if parser.is_blank_row(cells):
                 continue
             result.state.data_rows += 1
             sheet_row = data.sheet_row(index)
-            if skip and index not in copies:
+            if skip and by_text is None and index not in copies:
                 held_id = canonical_text(_cell(cells, id_index)).strip()
                 known = None if held_id in taken else settled_row(cells, sheet_row, held_id)
                 if known is not None:
@@ -322,7 +350,12 @@ class Planner:
         return decide(app, today, self._policy, self._calendar)
 
     def _copies(
-        self, data: SheetData, parser: RowParser, id_index: int, file_ids: FileIds | None
+        self,
+        data: SheetData,
+        parser: RowParser,
+        id_index: int,
+        file_ids: FileIds | None,
+        held_ids: Sequence[str] | None,
     ) -> dict[int, Container[str]]:
         """The rows that are copies of another row with the same Row ID (index -> the ids
         in use, which the copy's new id must avoid).
@@ -330,12 +363,18 @@ class Planner:
         Of rows sharing an id, the original is the one whose owned cells still hold what the
         plan wants for it today (a copy edited into another application no longer does), and
         among equals the upper one. A streamed file's ids go to ``file_ids`` (on disk); only the
-        rows of a duplicated id are then read again, to be compared.
+        rows of a duplicated id are then read again, to be compared. ``held_ids``: the ids of
+        rows held as text (``SheetData.text_rows``), read without their values.
         """
         first: dict[str, int] = {}
         groups: dict[str, list[int]] = {}
-        for index, cells in enumerate(data.each_row()):
-            row_id = canonical_text(_cell(cells, id_index)).strip()
+        by_text = data.text_rows
+        ids: Iterable[str] = (
+            (canonical_text(_cell(cells, id_index)).strip() for cells in data.each_row())
+            if held_ids is None
+            else held_ids
+        )
+        for index, row_id in enumerate(ids):
             if not row_id:  # a blank row has no id
                 continue
             if file_ids is not None:
@@ -350,7 +389,10 @@ class Planner:
         if not groups:
             return {}
         members = {index for indexes in groups.values() for index in indexes}
-        rows = {index: cells for index, cells in enumerate(data.each_row()) if index in members}
+        if by_text is None:
+            rows = {index: cells for index, cells in enumerate(data.each_row()) if index in members}
+        else:
+            rows = {index: by_text.cells(index) for index in sorted(members)}
         copies: dict[int, Container[str]] = {}
         for indexes in groups.values():
             keeper = max(indexes, key=lambda index: (self._matching(parser, rows[index]), -index))
@@ -405,11 +447,15 @@ class Planner:
 
     def _settled_rows(
         self, columns: ColumnMap, settings: str, previous: StateCells, kept: StateCells
-    ) -> Callable[[Sequence[CellValue], int, str], RowResult | None]:
+    ) -> tuple[
+        Callable[[Sequence[CellValue], int, str], RowResult | None],
+        Callable[[Callable[[int], list[str]], int, int, str], RowResult | None],
+    ]:
         """What plans a row whose memo holds (it returns None when the memo does not: the row is
         planned in full): the row's state carried over as it was stored, and its plan read back
         from the cells syncer wrote there. Rows share a plan's Decision when their cells say the
-        same (a nightly run reads 100,000 of them)."""
+        same (a nightly run reads 100,000 of them). Two ways in: a row's values, or its texts
+        alone (``SheetData.text_rows``: the same texts ``row_texts`` gives of its values)."""
         owned, inputs = columns.owned, columns.inputs
         action_at, due_at = owned["next_action"], owned["due_date"]
         urgency_at, why_at = owned["urgency"], owned["why"]
@@ -430,14 +476,9 @@ class Planner:
                 return value.strip()
             return "" if value is None else text_value(value) or ""
 
-        def settled(cells: Sequence[CellValue], sheet_row: int, held_id: str) -> RowResult | None:
-            remembered = memo_fingerprint(previous.value(held_id, MEMO_KEY), today_iso)
-            if remembered is None or remembered != row_fingerprint(settings, row_texts(cells)):
-                return None
-            kept.carry(held_id, previous)
-            said = said_of(cells) if len(cells) > widest else [_cell(cells, i) for i in said_at]
+        def decision_of(texts: list[str]) -> Decision:
             # Keyed by text, as a person reads it (a cell's True is not its 1).
-            key = tuple(value if type(value) is str else cell_text(value) for value in said)
+            key = said_of(texts) if len(texts) > widest else tuple(_text(texts, i) for i in said_at)
             decision = decisions.get(key)
             if decision is None:
                 label, due, urgency, why = key
@@ -449,15 +490,44 @@ class Planner:
                 )
                 if len(decisions) < DECISION_MEMO_LIMIT:
                     decisions[key] = decision
+            return decision
+
+        def settled(cells: Sequence[CellValue], sheet_row: int, held_id: str) -> RowResult | None:
+            remembered = memo_fingerprint(previous.value(held_id, MEMO_KEY), today_iso)
+            if remembered is None:
+                return None
+            texts = row_texts(cells)
+            if remembered != row_fingerprint(settings, texts):
+                return None
+            kept.carry(held_id, previous)
             return RowResult(
                 sheet_row,
                 field(cells, company_at),
                 field(cells, position_at),
-                decision,
+                decision_of(texts),
                 field(cells, contact_at),
             )
 
-        return settled
+        def settled_text(
+            texts_of: Callable[[int], list[str]], index: int, sheet_row: int, held_id: str
+        ) -> RowResult | None:
+            remembered = memo_fingerprint(previous.value(held_id, MEMO_KEY), today_iso)
+            if remembered is None:
+                return None
+            texts = texts_of(index)
+            if remembered != row_fingerprint(settings, texts):
+                return None
+            kept.carry(held_id, previous)
+            # A text cell's value is its text (blank: ""), so these are ``field``'s.
+            return RowResult(
+                sheet_row,
+                _text(texts, company_at).strip(),
+                _text(texts, position_at).strip(),
+                decision_of(texts),
+                _text(texts, contact_at).strip(),
+            )
+
+        return settled, settled_text
 
     def _route_draft(
         self,
@@ -650,6 +720,10 @@ class Planner:
 
 def _cell(cells: Sequence[CellValue], index: int) -> CellValue:
     return cells[index] if index < len(cells) else None
+
+
+def _text(texts: Sequence[str], index: int | None) -> str:
+    return texts[index] if index is not None and index < len(texts) else ""
 
 
 class _TakenIds(Protocol, Container[str]):

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator, Mapping, MutableMapping, Sequenc
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from sys import intern
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from syncer.model import CellValue, quick_init
 
@@ -223,6 +223,27 @@ class SyncState:
         return state
 
 
+class RowTexts(Protocol):
+    """A tracker's data rows as text, read without building their values (a csv held in
+    memory): the incremental plan recognises a settled row by its text alone, so a nightly run
+    builds the values of the few rows it plans in full."""
+
+    def __len__(self) -> int: ...
+
+    def texts(self, index: int) -> list[str]:
+        """Row ``index``'s cells as ``incremental.row_texts`` gives them: each value's
+        ``canonical_text``, trailing blanks dropped."""
+        ...
+
+    def cells(self, index: int) -> list[CellValue]:
+        """Row ``index``'s values (``SheetData.rows[index]``), built afresh unless held."""
+        ...
+
+    def id_texts(self, column: int) -> list[str]:
+        """Every row's ``canonical_text`` of its cell in ``column``, stripped."""
+        ...
+
+
 @dataclass
 class SheetData:
     """A tracker tab as read: the header row and the data rows below it, as raw values.
@@ -237,7 +258,7 @@ class SheetData:
     source: str
     header_row: int
     header: list[str]
-    rows: list[list[CellValue]]
+    rows: Sequence[list[CellValue]]
     state: SyncState = field(default_factory=SyncState)
     tab: str = ""
     #: The spreadsheet's own settings, where the backend has them (Google Sheets'
@@ -257,6 +278,8 @@ class SheetData:
     #: iterated (``rows`` is then empty), and where the plan keeps what grows with the file.
     row_source: Iterable[list[CellValue]] | None = None
     spill: Spill | None = None
+    #: ``rows`` as text, where the backend can read a row's text without its values.
+    text_rows: RowTexts | None = None
 
     def each_row(self) -> Iterable[list[CellValue]]:
         """The data rows: the list read, or the stream."""

@@ -20,9 +20,9 @@ from array import array
 from collections.abc import Iterator, Sequence
 from operator import attrgetter
 from pathlib import Path
-from typing import IO
+from typing import IO, overload
 
-from syncer.backends.base import Backend, CellUpdate, SheetData, SyncState
+from syncer.backends.base import Backend, CellUpdate, SheetData, SyncState, canonical_text
 from syncer.backends.csv_scan import (
     BOM,
     FileLayout,
@@ -42,11 +42,13 @@ from syncer.backends.local import (
     owned_kind,
     owned_text,
     owned_value_from_text,
+    restore_neutralised,
 )
 from syncer.backends.replace_file import atomic_write, read_with_version
 from syncer.backends.sidecar import read_state_file, write_state_json
 from syncer.columns import find_column
 from syncer.errors import HeaderError, TrackerError
+from syncer.incremental import row_texts
 from syncer.model import CellValue
 from syncer.spill import Spill
 
@@ -79,6 +81,7 @@ _MEMO_TEXT_LENGTH = 200  # longer texts rarely repeat; remembering them would co
 _UNIQUE_KINDS = (OwnedKind.DRAFT, OwnedKind.ROW_ID)
 
 _Memo = dict[tuple[type, CellValue], str]
+_DATED = (OwnedKind.DATE, OwnedKind.DATETIME)
 
 
 def _more_rows_than(path: Path, limit: int) -> bool:
@@ -133,7 +136,9 @@ class CsvBackend(Backend):
         dialect = detect_dialect(text, self.header_row, self.path.suffix.lower())
         layout = FileLayout(version, encoding, bom, dialect)
         loaded = _InMemory(text, layout, self.header_row, self.source)
-        return self._data(loaded, self._read_state(), loaded.rows)
+        sheet = self._data(loaded, self._read_state(), loaded.rows)
+        sheet.text_rows = loaded.text_rows
+        return sheet
 
     def read_streamed(self) -> SheetData | None:
         """A file of ``STREAM_FROM_BYTES`` or more (``FIRST_SYNC_STREAM_FROM_BYTES`` before its
@@ -161,7 +166,9 @@ class CsvBackend(Backend):
         data.row_source, data.spill = loaded, spill
         return data
 
-    def _data(self, loaded: _Loaded, state: SyncState, rows: list[list[CellValue]]) -> SheetData:
+    def _data(
+        self, loaded: _Loaded, state: SyncState, rows: Sequence[list[CellValue]]
+    ) -> SheetData:
         loaded.state = state
         self._loaded = loaded
         return SheetData(
@@ -250,6 +257,152 @@ class _RowValues:
                     row[column] = _converted(text, kind, converted)
         return row
 
+    def values(self, fields: list[str]) -> list[CellValue]:
+        """``row`` of fields already unquoted (a held file's rows, built when asked for)."""
+        shared = self.seen.setdefault
+        row: list[CellValue] = [shared(value, value) if value else None for value in fields]
+        for column, kind, converted in self.owned:
+            if column < len(row):
+                text = row[column]
+                if type(text) is str:
+                    row[column] = _converted(text, kind, converted)
+        return row
+
+
+class _HeldRows(Sequence[list[CellValue]]):
+    """A held file's data rows, each built from its record's text when first asked for.
+
+    The file's text is held anyway (a rewrite copies it), so a row costs only the unquoted
+    text of a record with quotes in it (its fields joined by NUL, which the file then holds
+    nowhere) and its Row ID. ``texts`` gives a row's canonical texts without its values: a
+    nightly run recognises its settled rows by them (incremental.py), and builds the values of
+    only the rows it plans in full. A row once asked for by index or iteration is kept (so it
+    stays the one list a caller may change), and then answers ``texts`` itself.
+    """
+
+    def __init__(self, scanner: _Scanner, first: int, values: _RowValues) -> None:
+        self._scanner = scanner
+        self._first = first  # the record index of the first data row
+        self._starts: array[int] = array("q")
+        self._values = values
+        self._joined: list[str | None] = []
+        self._ids: list[str] = []
+        self._held: dict[int, list[CellValue]] = {}
+        self.id_column = next(
+            (column for column, kind, _ in values.owned if kind is OwnedKind.ROW_ID), None
+        )
+        # Owned columns of text, and of dates with their texts' canonical texts remembered
+        # (due dates and time stamps recur all down a file).
+        self._plain = [column for column, kind, _ in values.owned if kind not in _DATED]
+        self._dated: list[tuple[int, OwnedKind, dict[str, str]]] = [
+            (column, kind, {}) for column, kind, _ in values.owned if kind in _DATED
+        ]
+
+    def add(self, start: int, stop: int, raws: list[str]) -> None:
+        """The next data record: ``scanner.text[start:stop]``, scanned into ``raws``."""
+        if self._scanner.text.find('"', start, stop) >= 0:
+            fields = [field_value(raw) if raw[:1] == '"' else raw for raw in raws]
+            self._joined.append("\x00".join(fields))
+        else:
+            fields = raws
+            self._joined.append(None)
+        self._starts.append(start)
+        column = self.id_column
+        row_id = fields[column] if column is not None and column < len(fields) else ""
+        self._ids.append(restore_neutralised(row_id).strip() if row_id else "")
+
+    def done(self, end: int) -> None:
+        self._starts.append(end)
+
+    def __len__(self) -> int:
+        return len(self._joined)
+
+    @overload
+    def __getitem__(self, index: int) -> list[CellValue]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[list[CellValue]]: ...
+
+    def __getitem__(self, index: int | slice) -> list[CellValue] | list[list[CellValue]]:
+        if isinstance(index, slice):
+            return [self[position] for position in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError("row index out of range")
+        row = self._held.get(index)
+        if row is None:
+            row = self._held[index] = self._values.values(self._fields(index))
+        return row
+
+    def __iter__(self) -> Iterator[list[CellValue]]:
+        for index in range(len(self)):
+            yield self[index]
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return repr(list(self))
+
+    def cells(self, index: int) -> list[CellValue]:
+        """Row ``index``'s values, built afresh (not kept) unless the row is held."""
+        row = self._held.get(index)
+        return row if row is not None else self._values.values(self._fields(index))
+
+    def texts(self, index: int) -> list[str]:
+        """``incremental.row_texts(self[index])``, from the record's text: owned fields read
+        back as ``owned_value_from_text`` would, as canonical text; trailing blanks dropped."""
+        held = self._held.get(index)
+        if held is not None:
+            return row_texts(held)
+        fields = self._fields(index)
+        width = len(fields)
+        for column in self._plain:  # read back as ``restore_neutralised`` leaves them
+            if column < width and fields[column][:1] == "'":
+                fields[column] = restore_neutralised(fields[column])
+        for column, kind, known in self._dated:
+            if column < width:
+                text = fields[column]
+                if text:
+                    canonical = known.get(text)
+                    if canonical is None:
+                        canonical = canonical_text(owned_value_from_text(text, kind))
+                        if len(text) <= _MEMO_TEXT_LENGTH and len(known) < _MEMO_SIZE:
+                            known[text] = canonical
+                    fields[column] = canonical
+        while fields and not fields[-1]:
+            fields.pop()
+        return fields
+
+    def id_texts(self, column: int) -> list[str]:
+        """Each row's cell in ``column`` as canonical text, stripped (its Row ID)."""
+        if column != self.id_column:
+            return [
+                texts[column].strip() if column < len(texts) else ""
+                for texts in map(self.texts, range(len(self)))
+            ]
+        ids = self._ids
+        if self._held:
+            ids = list(ids)
+            for index, row in self._held.items():
+                ids[index] = canonical_text(row[column] if column < len(row) else None).strip()
+        return ids
+
+    def _fields(self, index: int) -> list[str]:
+        """The record's fields, unquoted (as ``_Scanner.records`` splits it)."""
+        joined = self._joined[index]
+        if joined is not None:
+            return joined.split("\x00")
+        scanner = self._scanner
+        start, stop = self._starts[index], self._starts[index + 1]
+        body = scanner.text[start : scanner.body_end(start, stop)]
+        return body.split(scanner.dialect.delimiter) if body else []
+
 
 class _Loaded:
     """One read of the file: how it is written, its header and width, and its records."""
@@ -333,14 +486,19 @@ class _InMemory(_Loaded):
         self.scanner = _Scanner(text, layout.dialect, source)
         self.starts = array("q")
         self.field_counts = array("l")
-        self.rows: list[list[CellValue]] = []
+        self.rows: Sequence[list[CellValue]] = []
+        self.text_rows: _HeldRows | None = None
         self._parse()
 
     def _parse(self) -> None:
         width = 0
         values: _RowValues | None = None
+        held: _HeldRows | None = None
+        rows: list[list[CellValue]] = []
+        # Rows are kept as text unless the file holds a NUL (which joins a record's fields).
+        by_text = "\x00" not in self.scanner.text
         header: list[str] = []
-        for index, (start, _stop, raws) in enumerate(self.scanner.records()):
+        for index, (start, stop, raws) in enumerate(self.scanner.records()):
             self.starts.append(start)
             self.field_counts.append(len(raws))
             if index < self.header_index:
@@ -350,11 +508,20 @@ class _InMemory(_Loaded):
                 header = raws
                 self._take_header(raws, 0)
                 values = _RowValues(self.header)
+                if by_text:
+                    held = _HeldRows(self.scanner, index + 1, values)
                 continue
-            assert values is not None
-            self.rows.append(values.row(raws))
+            if held is not None:
+                held.add(start, stop, raws)
+            else:
+                assert values is not None
+                rows.append(values.row(raws))
         self.starts.append(len(self.scanner.text))
         self.record_count = len(self.starts) - 1
+        self.rows = rows
+        if held is not None:
+            held.done(len(self.scanner.text))
+            self.rows = self.text_rows = held
         if header:
             self._take_header(header, width)
 
