@@ -14,6 +14,7 @@ The sync state lives beside the file in ``<name>.csv.syncer.json``.
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 from array import array
@@ -298,14 +299,10 @@ class _HeldRows(Sequence[list[CellValue]]):
             (column, kind, {}) for column, kind, _ in values.owned if kind in _DATED
         ]
 
-    def add(self, start: int, stop: int, raws: list[str]) -> None:
-        """The next data record: ``scanner.text[start:stop]``, scanned into ``raws``."""
-        if self._scanner.text.find('"', start, stop) >= 0:
-            fields = [field_value(raw) if raw[:1] == '"' else raw for raw in raws]
-            self._joined.append("\x00".join(fields))
-        else:
-            fields = raws
-            self._joined.append(None)
+    def add(self, start: int, fields: list[str], quoted: bool) -> None:
+        """The next data record, from ``start``: its fields unquoted (``quoted``: it has
+        quotes, so its fields are kept, joined, as the text holds them otherwise)."""
+        self._joined.append("\x00".join(fields) if quoted else None)
         self._starts.append(start)
         column = self.id_column
         row_id = fields[column] if column is not None and column < len(fields) else ""
@@ -404,6 +401,83 @@ class _HeldRows(Sequence[list[CellValue]]):
         return body.split(scanner.dialect.delimiter) if body else []
 
 
+class _OneLine:
+    """What the csv module reads one record's text from: the text once, then nothing (a
+    record the module would read on into a second line is not one it can split)."""
+
+    def __init__(self) -> None:
+        self.text: str | None = None
+
+    def __iter__(self) -> _OneLine:
+        return self
+
+    def __next__(self) -> str:
+        text, self.text = self.text, None
+        if text is None:
+            raise _NotOneLine
+        return text
+
+
+class _NotOneLine(Exception):
+    pass
+
+
+def _unquoted_records(scanner: _Scanner) -> Iterator[tuple[int, int, list[str], bool]]:
+    """``_Scanner.records`` with each field's value (``field_value``) in place of its raw text,
+    and whether the record has quotes: (start, stop, fields, quoted).
+
+    A record with quotes is split and unquoted by the csv module (in C), which reads one exactly
+    as the scanner and ``field_value`` do where the record's text holds no CR (the module ends a
+    record at any CR or LF outside quotes, the scanner only at the file's newline); otherwise,
+    or when the module fails (a field over its size limit), as the scanner does.
+    """
+    text, newline, delimiter = scanner.text, scanner.dialect.newline, scanner.dialect.delimiter
+    one_line = _OneLine()
+    reader = csv.reader(one_line, delimiter=delimiter, quotechar='"', strict=False)
+    by_module = newline == "\n"
+    position, length = 0, len(text)
+    while position < length:
+        line_end = text.find(newline, position)
+        stop = length if line_end < 0 else line_end + 1
+        if text.find('"', position, stop) < 0:
+            body = text[position : scanner.body_end(position, stop)]
+            yield position, stop, body.split(delimiter) if body else [], False
+            position = stop
+            continue
+        fields: list[str] | None = None
+        matched = _record_extent(scanner, position)
+        if matched is not None and by_module:
+            stop, body = matched
+            if "\r" not in body:
+                one_line.text = body
+                try:
+                    fields = next(reader)
+                except (csv.Error, _NotOneLine, StopIteration):
+                    fields = None
+        if fields is None:
+            raws, stop = scanner.fields_at(position)
+            fields = [field_value(raw) if raw[:1] == '"' else raw for raw in raws]
+        yield position, stop, fields, True
+        position = stop
+
+
+def _record_extent(scanner: _Scanner, position: int) -> tuple[int, str] | None:
+    """Where the record at ``position`` stops, and its text without its line ending, as
+    ``_Scanner.fields_at`` finds them with its regular expression (None where it does not)."""
+    text, length = scanner.text, len(scanner.text)
+    newline = scanner.dialect.newline
+    if position >= length or text.startswith((newline, "\r\n"), position):
+        return None
+    matched = scanner._record.match(text, position)
+    if matched is None:
+        return None
+    end = matched.end()
+    if end != length and text[end] != newline:
+        return None
+    stop = min(end + 1, length)
+    return stop, text[position : max(scanner.body_end(position, stop), position)]
+
+
 class _Loaded:
     """One read of the file: how it is written, its header and width, and its records."""
 
@@ -495,32 +569,38 @@ class _InMemory(_Loaded):
         values: _RowValues | None = None
         held: _HeldRows | None = None
         rows: list[list[CellValue]] = []
+        scanner = self.scanner
         # Rows are kept as text unless the file holds a NUL (which joins a record's fields).
-        by_text = "\x00" not in self.scanner.text
+        by_text = "\x00" not in scanner.text
+        records = (
+            _unquoted_records(scanner)
+            if by_text
+            else ((start, stop, raws, False) for start, stop, raws in scanner.records())
+        )
         header: list[str] = []
-        for index, (start, stop, raws) in enumerate(self.scanner.records()):
+        for index, (start, _stop, fields, quoted) in enumerate(records):
             self.starts.append(start)
-            self.field_counts.append(len(raws))
+            self.field_counts.append(len(fields))
             if index < self.header_index:
                 continue
-            width = max(width, len(raws))
+            width = max(width, len(fields))
             if index == self.header_index:
-                header = raws
-                self._take_header(raws, 0)
+                header = scanner.fields_at(start)[0] if quoted else fields
+                self._take_header(header, 0)
                 values = _RowValues(self.header)
                 if by_text:
-                    held = _HeldRows(self.scanner, index + 1, values)
+                    held = _HeldRows(scanner, index + 1, values)
                 continue
             if held is not None:
-                held.add(start, stop, raws)
+                held.add(start, fields, quoted)
             else:
                 assert values is not None
-                rows.append(values.row(raws))
-        self.starts.append(len(self.scanner.text))
+                rows.append(values.row(fields))
+        self.starts.append(len(scanner.text))
         self.record_count = len(self.starts) - 1
         self.rows = rows
         if held is not None:
-            held.done(len(self.scanner.text))
+            held.done(len(scanner.text))
             self.rows = self.text_rows = held
         if header:
             self._take_header(header, width)

@@ -50,6 +50,29 @@ _FIELD_TEXTS = st.sampled_from(
 )
 
 
+# Fields as a person's app (or hand) may write them, quoting and all: text after a closing
+# quote, a quote inside an unquoted field, CR alone, spaces around quotes, empty quotes.
+_RAW_FIELDS = st.sampled_from(
+    [
+        '"a"b',
+        '"a"x"y',
+        'a"b',
+        '""',
+        '""""',
+        '"a,b" ',
+        ' "a"',
+        '"line\nbreak"tail',
+        '"a\rb"',
+        "a\rb",
+        "a\r",
+        '"a"\r',
+        '"\r\n"',
+        '"\'=1"',
+        '"2026-11-27"',
+    ]
+)
+
+
 def _csv_field(text: str, quote: bool) -> str:
     if quote or any(c in text for c in ',"\r\n'):
         return '"' + text.replace('"', '""') + '"'
@@ -57,7 +80,13 @@ def _csv_field(text: str, quote: bool) -> str:
 
 
 _RECORDS = st.lists(
-    st.lists(st.tuples(_FIELD_TEXTS, st.booleans()), min_size=0, max_size=len(HEADER) + 2),
+    st.lists(
+        st.one_of(
+            st.tuples(_FIELD_TEXTS, st.booleans()).map(lambda f: _csv_field(*f)), _RAW_FIELDS
+        ),
+        min_size=0,
+        max_size=len(HEADER) + 2,
+    ),
     max_size=8,
 )
 
@@ -74,11 +103,11 @@ def _scanned_rows(text: str) -> list[list[object]]:
 @given(_RECORDS, st.sampled_from(["\n", "\r\n"]), st.booleans())
 def test_held_rows_are_the_scanned_rows_and_their_texts_are_row_texts(
     tmp_path_factory: pytest.TempPathFactory,
-    records: list[list[tuple[str, bool]]],
+    records: list[list[str]],
     newline: str,
     final_newline: bool,
 ) -> None:
-    lines = [",".join(HEADER)] + [",".join(_csv_field(t, q) for t, q in r) for r in records]
+    lines = [",".join(HEADER)] + [",".join(fields) for fields in records]
     text = newline.join(lines) + (newline if final_newline else "")
     path = tmp_path_factory.mktemp("held") / "t.csv"
     path.write_bytes(text.encode())
@@ -94,6 +123,17 @@ def test_held_rows_are_the_scanned_rows_and_their_texts_are_row_texts(
     assert by_text.id_texts(0) == [canonical_text(r[0] if r else None).strip() for r in expected]
     assert [by_text.cells(i) for i in range(len(expected))] == expected
     assert CsvBackend(path).read().rows == expected
+
+
+def test_a_field_longer_than_the_csv_modules_limit_is_read_whole(tmp_path: Path) -> None:
+    note = "x" * 200_000 + "\n" + "y" * 10
+    path = write_csv(tmp_path / "t.csv", ["Company", "Notes"], [["Acme", note], ["Beta", "b"]])
+    data = CsvBackend(path).read()
+    assert data.text_rows is not None
+    assert data.text_rows.texts(0) == ["Acme", note] and data.rows == [
+        ["Acme", note],
+        ["Beta", "b"],
+    ]
 
 
 def test_a_held_row_once_asked_for_is_the_list_a_caller_changes(tmp_path: Path) -> None:
