@@ -7,6 +7,11 @@ rules could decide otherwise (``replan_on``). A later run that finds the same ce
 same settings before that day knows the plan without parsing, deciding or rendering again: it
 would write nothing there. Anything else (an edited cell, a sort that moved it, a new policy or
 template, a copied Row ID, the change day reached) plans the row in full.
+
+A csv held in memory gives each row's ``row_texts`` straight from its record's text
+(``SheetData.text_rows``, csvfile.py), so its settled rows are recognised by the same fingerprint
+without their values ever being built: an edit that changes a record's bytes but not its values
+(a field quoted) leaves the row settled, as it would be by its values.
 """
 
 from __future__ import annotations
