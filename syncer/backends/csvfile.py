@@ -136,7 +136,9 @@ class CsvBackend(Backend):
         del data
         dialect = detect_dialect(text, self.header_row, self.path.suffix.lower())
         layout = FileLayout(version, encoding, bom, dialect)
-        loaded = _InMemory(text, layout, self.header_row, self.source)
+        # Before its first sync (no sidecar) no row can be settled: its rows are read as values.
+        by_text = self.state_path.exists()
+        loaded = _InMemory(text, layout, self.header_row, self.source, by_text=by_text)
         sheet = self._data(loaded, self._read_state(), loaded.rows)
         sheet.text_rows = loaded.text_rows
         return sheet
@@ -555,23 +557,25 @@ class _Loaded:
 class _InMemory(_Loaded):
     """The whole file's text, where each record starts, and the parsed table."""
 
-    def __init__(self, text: str, layout: FileLayout, header_row: int, source: str) -> None:
+    def __init__(
+        self, text: str, layout: FileLayout, header_row: int, source: str, *, by_text: bool = True
+    ) -> None:
         super().__init__(layout, header_row, source)
         self.scanner = _Scanner(text, layout.dialect, source)
         self.starts = array("q")
         self.field_counts = array("l")
         self.rows: Sequence[list[CellValue]] = []
         self.text_rows: _HeldRows | None = None
-        self._parse()
+        self._parse(by_text)
 
-    def _parse(self) -> None:
+    def _parse(self, by_text: bool) -> None:
         width = 0
         values: _RowValues | None = None
         held: _HeldRows | None = None
         rows: list[list[CellValue]] = []
         scanner = self.scanner
         # Rows are kept as text unless the file holds a NUL (which joins a record's fields).
-        by_text = "\x00" not in scanner.text
+        by_text = by_text and "\x00" not in scanner.text
         records = (
             _unquoted_records(scanner)
             if by_text

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from syncer.backends.base import SheetData, canonical_text
+from syncer.backends.base import SheetData, SyncState, canonical_text
 from syncer.backends.csv_scan import _Scanner, decode, detect_dialect, field_value
 from syncer.backends.csvfile import CsvBackend, _RowValues
 from syncer.config import TrackerConfig
@@ -91,6 +91,15 @@ _RECORDS = st.lists(
 )
 
 
+def _read_synced(path: Path) -> SheetData:
+    """The file read as a synced one is (a sidecar beside it: before the first sync no row can
+    be settled, so rows are read as values)."""
+    backend = CsvBackend(path)
+    if not backend.state_path.exists():
+        backend.write([], [], SyncState(data_rows=1))
+    return CsvBackend(path).read()
+
+
 def _scanned_rows(text: str) -> list[list[object]]:
     """The rows as the scan and ``_RowValues.row`` give them (the values the file holds)."""
     scanner = _Scanner(text, detect_dialect(text, 1, ".csv"), "t.csv")
@@ -113,7 +122,7 @@ def test_held_rows_are_the_scanned_rows_and_their_texts_are_row_texts(
     path.write_bytes(text.encode())
     expected = _scanned_rows(decode(path.read_bytes())[0])
     # One read asked only for texts (no row's values built), one for the rows themselves.
-    by_text = CsvBackend(path).read().text_rows
+    by_text = _read_synced(path).text_rows
     assert by_text is not None and len(by_text) == len(expected)
     assert [by_text.texts(i) for i in range(len(expected))] == [row_texts(r) for r in expected]
     id_column = HEADER.index("Row ID")
@@ -122,13 +131,16 @@ def test_held_rows_are_the_scanned_rows_and_their_texts_are_row_texts(
     ]
     assert by_text.id_texts(0) == [canonical_text(r[0] if r else None).strip() for r in expected]
     assert [by_text.cells(i) for i in range(len(expected))] == expected
-    assert CsvBackend(path).read().rows == expected
+    assert _read_synced(path).rows == expected
+    path.with_name("t.csv.syncer.json").unlink()
+    unsynced = CsvBackend(path).read()
+    assert unsynced.text_rows is None and unsynced.rows == expected
 
 
 def test_a_field_longer_than_the_csv_modules_limit_is_read_whole(tmp_path: Path) -> None:
     note = "x" * 200_000 + "\n" + "y" * 10
     path = write_csv(tmp_path / "t.csv", ["Company", "Notes"], [["Acme", note], ["Beta", "b"]])
-    data = CsvBackend(path).read()
+    data = _read_synced(path)
     assert data.text_rows is not None
     assert data.text_rows.texts(0) == ["Acme", note] and data.rows == [
         ["Acme", note],
@@ -138,7 +150,7 @@ def test_a_field_longer_than_the_csv_modules_limit_is_read_whole(tmp_path: Path)
 
 def test_a_held_row_once_asked_for_is_the_list_a_caller_changes(tmp_path: Path) -> None:
     path = write_csv(tmp_path / "t.csv", ["Company", "Stage"], [["Acme", "applied"]])
-    data = CsvBackend(path).read()
+    data = _read_synced(path)
     assert data.text_rows is not None
     data.rows[0][1] = "withdrawn"
     assert data.rows[0] == ["Acme", "withdrawn"] and data.rows[-1] is data.rows[0]
@@ -149,7 +161,7 @@ def test_a_held_row_once_asked_for_is_the_list_a_caller_changes(tmp_path: Path) 
 def test_a_file_holding_a_nul_is_read_into_values_at_once(tmp_path: Path) -> None:
     path = tmp_path / "t.csv"
     path.write_bytes(b"Company,Stage\nAc\x00me,applied\n")
-    data = CsvBackend(path).read()
+    data = _read_synced(path)
     assert data.text_rows is None and data.rows == [["Ac\x00me", "applied"]]
 
 
