@@ -28,11 +28,13 @@ from typing import Any, Generic, TypeVar
 
 from syncer.backends.base import CellUpdate, StateCells, unpack
 from syncer.backends.replace_file import remove_dead_files
-from syncer.model import Decision
+from syncer.model import CellValue, Decision
 from syncer.results import RowResult
 
 #: Items a chunk holds before it goes to disk (tests make it tiny).
 CHUNK_ITEMS = 20_000
+#: Row IDs looked up in one query (sqlite allows 32,766 parameters since 3.32, 999 before).
+_IDS_PER_QUERY = 900
 _PREFIX = "syncer-spill-"
 _SPILL_NAME = re.compile(re.escape(_PREFIX) + r"(?P<pid>\d+)-[A-Za-z0-9_]+\.sqlite")
 
@@ -43,8 +45,12 @@ class ChunkLog(Generic[T]):
     """A list's append, len, iteration and indexing, its items on disk a chunk at a time."""
 
     def __init__(
-        self, to_tuple: Callable[[T], tuple[Any, ...]], from_tuples: Callable[[list[Any]], list[T]]
+        self,
+        to_tuple: Callable[[T], Any] | None = None,
+        from_tuples: Callable[[list[Any]], list[T]] | None = None,
     ) -> None:
+        """Items go to disk as ``to_tuple`` makes them and come back through ``from_tuples``
+        (without them, as they are: lists and texts pickle as fast as tuples)."""
         # Closed with the log (it lives as long as the result that holds it); it has no name.
         self._file = tempfile.TemporaryFile(prefix=_PREFIX)  # noqa: SIM115
         self._to_tuple = to_tuple
@@ -63,22 +69,39 @@ class ChunkLog(Generic[T]):
         for item in items:
             self.append(item)
 
+    def flush(self) -> None:
+        """Put the items still in memory on disk (one more, smaller, chunk)."""
+        self._write_pending()
+
     def _write_pending(self) -> None:
         if not self._pending:
             return
         self._file.seek(0, os.SEEK_END)
         self._offsets.append(self._file.tell())
         self._counts.append(len(self._pending))
-        pickle.dump(list(map(self._to_tuple, self._pending)), self._file, protocol=5)
+        pending = self._pending
+        tuples = pending if self._to_tuple is None else list(map(self._to_tuple, pending))
+        pickle.dump(tuples, self._file, protocol=5)
         self._pending = []
+
+    def _load(self, number: int) -> list[T]:
+        self._file.seek(self._offsets[number])
+        tuples = pickle.load(self._file)
+        return tuples if self._from_tuples is None else self._from_tuples(tuples)
 
     def _chunk(self, number: int) -> list[T]:
         if self._cached is not None and self._cached[0] == number:
             return self._cached[1]
-        self._file.seek(self._offsets[number])
-        items = self._from_tuples(pickle.load(self._file))
+        items = self._load(number)
         self._cached = (number, items)
         return items
+
+    def chunks(self) -> Iterator[list[T]]:
+        """The items in order, a chunk (a fresh list) at a time."""
+        for number in range(len(self._offsets)):
+            yield self._load(number)
+        if self._pending:
+            yield list(self._pending)
 
     def __len__(self) -> int:
         return sum(self._counts) + len(self._pending)
@@ -95,10 +118,8 @@ class ChunkLog(Generic[T]):
     __hash__ = None  # type: ignore[assignment]  # mutable, as a list
 
     def __iter__(self) -> Iterator[T]:
-        for number in range(len(self._offsets)):
-            self._file.seek(self._offsets[number])
-            yield from self._from_tuples(pickle.load(self._file))
-        yield from list(self._pending)
+        for chunk in self.chunks():
+            yield from chunk
 
     def __getitem__(self, index: int | slice) -> Any:
         if isinstance(index, slice):
@@ -171,6 +192,7 @@ class Spill:
         )
         os.close(descriptor)
         self.path = Path(name)
+        self._logs: list[ChunkLog[Any]] = []
         self.db = sqlite3.connect(name, isolation_level=None, check_same_thread=False)
         for statement in (
             "PRAGMA journal_mode=OFF",
@@ -184,8 +206,16 @@ class Spill:
             self.db.execute(statement)
 
     def close(self) -> None:
+        for log in self._logs:
+            log.close()
         self.db.close()
         self.path.unlink(missing_ok=True)
+
+    def row_cache(self) -> ChunkLog[list[CellValue]]:
+        """A log of the file's rows as read (closed with the spill)."""
+        log: ChunkLog[list[CellValue]] = ChunkLog()
+        self._logs.append(log)
+        return log
 
     def previous_cells(self) -> SpilledCells:
         """An empty ``previous`` table, for the stored state (``read_state_file``)."""
@@ -237,15 +267,40 @@ class SpilledCells(StateCells):
     the planner may still change the row it has just stored (its memo).
     """
 
-    __slots__ = ("_filter", "spill", "table")
+    __slots__ = ("_expected", "_filter", "_near", "spill", "table")
 
     def __init__(self, spill: Spill, table: str) -> None:
         super().__init__()
         self.spill = spill
         self.table = table
         self._filter = _Filter()
+        self._expected: list[str] = []
+        self._near: dict[str, str | None] = {}
+
+    def expect(self, row_ids: list[str]) -> None:
+        """The Row IDs the next lookups will mostly be of (the rows of the file's next chunk):
+        the first lookup that needs the table fetches them all, a few queries in all."""
+        self._expected = row_ids
+        self._near = {}
+
+    def _fetch_expected(self) -> None:
+        wanted = [
+            row_id
+            for row_id in dict.fromkeys(self._expected)
+            if row_id not in self._rows and self._filter.maybe(row_id)
+        ]
+        self._expected = []
+        near: dict[str, str | None] = dict.fromkeys(wanted)
+        db = self.spill.db
+        for start in range(0, len(wanted), _IDS_PER_QUERY):
+            batch = wanted[start : start + _IDS_PER_QUERY]
+            marks = ",".join("?" * len(batch))
+            query = f"SELECT row_id, packed FROM {self.table} WHERE row_id IN ({marks})"
+            near.update(db.execute(query, batch))
+        self._near = near
 
     def flush(self) -> None:
+        self._near, self._expected = {}, []
         if self._rows:
             with self.spill.transaction():
                 self.spill.db.executemany(
@@ -275,6 +330,11 @@ class SpilledCells(StateCells):
         """The packed text the table holds for ``row_id`` (None when it holds none)."""
         if not self._filter.maybe(row_id):
             return None
+        if self._expected:
+            self._fetch_expected()
+        near = self._near
+        if row_id in near:
+            return near[row_id]
         row = self.spill.db.execute(
             f"SELECT packed FROM {self.table} WHERE row_id = ?", (row_id,)
         ).fetchone()
@@ -310,7 +370,7 @@ class SpilledCells(StateCells):
 
     def __delitem__(self, row_id: str) -> None:
         self._rows.pop(row_id, None)
-        self.flush()
+        self.flush()  # and forgets the rows fetched
         self.spill.db.execute(f"DELETE FROM {self.table} WHERE row_id = ?", (row_id,))
 
     def __contains__(self, row_id: object) -> bool:

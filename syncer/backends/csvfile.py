@@ -161,7 +161,7 @@ class CsvBackend(Backend):
         spill = Spill()
         try:
             layout = survey(self.path, self.header_row, self.source)
-            loaded = _Streamed(self.path, layout, self.header_row, self.source)
+            loaded = _Streamed(self.path, layout, self.header_row, self.source, spill)
             data = self._data(loaded, self._read_state(spill), [])
         except BaseException:
             spill.close()
@@ -616,19 +616,39 @@ class _InMemory(_Loaded):
 
 
 class _Streamed(_Loaded):
-    """A big file read as a stream: one pass for the header, the width and the records; the
-    rows and the records again from the file whenever they are iterated."""
+    """A big file read as a stream: one pass for the header, the width and the records, which
+    also keeps the data rows, as ``_InMemory.rows`` holds them, on disk a chunk at a time
+    (``spill.row_cache``): the plan reads them from there as often as it needs (scanning and
+    converting a record costs several times unpickling it). The rewrite reads the file again.
+    """
 
-    def __init__(self, path: Path, layout: FileLayout, header_row: int, source: str) -> None:
+    def __init__(
+        self, path: Path, layout: FileLayout, header_row: int, source: str, spill: Spill
+    ) -> None:
         super().__init__(layout, header_row, source)
         self.path = path
+        self.spill = spill
+        self._rows = spill.row_cache()
+        self._id_columns: list[int] = []
         width, header = 0, None
+        values: _RowValues | None = None
+        header_index = self.header_index
+        keep = self._rows.append
         for index, (_scanner, _start, _stop, raws) in enumerate(self._scan()):
-            self.record_count = index + 1
-            if index == self.header_index:
-                header = raws
-            if index >= self.header_index:
+            if index > header_index:
+                assert values is not None
                 width = max(width, len(raws))
+                keep(values.row(raws))
+            elif index == header_index:
+                header = raws
+                width = len(raws)
+                self._take_header(raws, 0)
+                values = _RowValues(self.header, limit=_SHARED_TEXTS)
+                self._id_columns = [
+                    column for column, kind, _ in values.owned if kind is OwnedKind.ROW_ID
+                ]
+            self.record_count = index + 1
+        self._rows.flush()
         if header is not None:
             self._take_header(header, width)
 
@@ -640,11 +660,22 @@ class _Streamed(_Loaded):
             yield scanner, start, stop, len(raws), raws
 
     def __iter__(self) -> Iterator[list[CellValue]]:
-        """The data rows, as ``_InMemory.rows`` holds them."""
-        values = _RowValues(self.header, limit=_SHARED_TEXTS)
-        for index, (_scanner, _start, _stop, raws) in enumerate(self._scan()):
-            if index > self.header_index:
-                yield values.row(raws)
+        """The data rows, as ``_InMemory.rows`` holds them. Before each chunk the previous
+        state (on disk) is told the chunk's Row IDs, so that it fetches the rows the plan looks
+        up in a few queries, not one each."""
+        expect = getattr(self.state.cells, "expect", None)
+        columns = self._id_columns
+        for chunk in self._rows.chunks():
+            if expect is not None and columns:
+                expect(
+                    [
+                        value.strip()
+                        for row in chunk
+                        for column in columns
+                        if column < len(row) and type(value := row[column]) is str
+                    ]
+                )
+            yield from chunk
 
 
 class _Rewrite:
