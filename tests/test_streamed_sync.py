@@ -38,6 +38,7 @@ def stream_everything(monkeypatch: pytest.MonkeyPatch, block: int = 5, chunk: in
     monkeypatch.setattr(csvfile, "FIRST_SYNC_STREAM_FROM_BYTES", 0)
     monkeypatch.setattr(csv_scan, "READ_BLOCK_BYTES", block)
     monkeypatch.setattr(spill_module, "CHUNK_ITEMS", chunk)
+    monkeypatch.setattr(spill_module, "_IDS_PER_QUERY", 2)  # a chunk's Row IDs in many queries
 
 
 def fixed_clock(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -285,7 +286,7 @@ def test_disk_full_while_spilling_leaves_the_tracker_untouched_and_no_temp_file(
 ) -> None:
     path, spills = streamed_tracker(tmp_path, monkeypatch, rows=30)
     original = path.read_bytes()
-    for fault in (disk_full_in_the_log, disk_full_in_sqlite):
+    for fault in (disk_full_in_the_log, disk_full_in_the_plans_log, disk_full_in_sqlite):
         with monkeypatch.context() as patch:
             fault(patch)
             result, _ = sync_tracker(TrackerConfig(source=str(path)), RunOptions(today=TODAY))
@@ -301,6 +302,18 @@ def disk_full_in_the_log(patch: pytest.MonkeyPatch) -> None:
 
     def full(self: spill_module.ChunkLog[object]) -> None:
         if len(self._offsets) >= 2:
+            raise OSError(28, "No space left on device")
+        write(self)
+
+    patch.setattr(spill_module.ChunkLog, "_write_pending", full)
+
+
+def disk_full_in_the_plans_log(patch: pytest.MonkeyPatch) -> None:
+    """Full once the rows read are on disk: while the plan's updates or rows go there."""
+    write = spill_module.ChunkLog._write_pending
+
+    def full(self: spill_module.ChunkLog[object]) -> None:
+        if self._to_tuple is not None and len(self._offsets) >= 2:
             raise OSError(28, "No space left on device")
         write(self)
 
@@ -433,3 +446,53 @@ def test_line_breaks_inside_quoted_fields_are_not_rows(
     streamed = csvfile.CsvBackend(path).read_streamed()
     assert streamed is not None and streamed.spill is not None
     streamed.spill.close()
+
+
+def test_a_streamed_sync_reads_the_file_once_to_plan_and_once_more_to_rewrite(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The plan's passes (copies, rows) read the rows kept on disk, not the file; an unchanged
+    night writes nothing, so it reads the file once."""
+    path, _spills = streamed_tracker(tmp_path, monkeypatch, rows=40)
+    passes = []
+
+    def counted(*args: object) -> object:
+        passes.append(1)
+        return streamed_records(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(csvfile, "streamed_records", counted)
+    for night, reads in ((1, 2), (2, 1)):
+        passes.clear()
+        result, _ = sync_tracker(TrackerConfig(source=str(path)), RunOptions(today=TODAY))
+        assert result.failed is None
+        assert len(passes) == reads, night
+
+
+def test_the_previous_state_fetches_the_expected_row_ids_a_few_queries_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(spill_module, "CHUNK_ITEMS", 3)
+    monkeypatch.setattr(spill_module, "_IDS_PER_QUERY", 4)
+    spill = spill_module.Spill(tmp_path)
+    try:
+        cells = spill.previous_cells()
+        cells.add_packed([(f"r{i}", f"_p:m{i} due_date:d{i}") for i in range(20)])
+        queries: list[str] = []
+        spill.db.set_trace_callback(queries.append)
+        wanted = [f"r{i}" for i in range(0, 20, 2)] + ["r4", "absent", "r19"]
+        cells.expect(wanted)
+        assert queries == []  # fetched only when a lookup needs the table
+        assert [cells.value(row_id, "_p") for row_id in wanted] == [
+            *(f"m{i}" for i in range(0, 20, 2)),
+            "m4",
+            None,
+            "m19",
+        ]
+        assert cells.packed_row("r6") == "_p:m6 due_date:d6" and "absent" not in cells
+        assert len(queries) == 3  # 12 distinct ids, 4 a query; nothing looked up one by one
+        assert cells.get("r7") == {"_p": "m7", "due_date": "d7"}  # not expected: its own query
+        assert len(queries) == 4
+        cells.add_packed([("r8", "_p:new")])  # a write forgets what was fetched
+        assert cells.value("r8", "_p") == "new"
+    finally:
+        spill.close()
