@@ -283,7 +283,7 @@ def _added_columns(
     sheet_row = 0
     digests: list[str] = []
     stored: dict[str, str] = {}
-    for update in updates:
+    for update in _announced(updates, remembered):
         at = position.get(update.column)
         name = update.field
         if at is None or update.expected or not name or not update.row_id:
@@ -306,6 +306,20 @@ def _added_columns(
     if row_id is not None:
         yield _added_row(sheet_row, row_id, digests)
         yield f'], "fields": {_json_line(fields)}, "cells": {cells}}}\n'
+
+
+def _announced(updates: Sequence[CellUpdate], cells: object) -> Iterator[CellUpdate]:
+    """The updates in order. A streamed sync's state (on disk, ``SpilledCells``) is told each
+    chunk's Row IDs first (its updates, ``ChunkLog``, are on disk a chunk at a time too), so it
+    reads those rows' digests a few queries a chunk instead of one query a row."""
+    chunks = getattr(updates, "chunks", None)
+    expect = getattr(cells, "expect", None)
+    if chunks is None or expect is None:
+        yield from updates
+        return
+    for chunk in chunks():
+        expect([update.row_id for update in chunk])
+        yield from chunk
 
 
 def _added_row(sheet_row: int, row_id: str, digests: list[str]) -> str:

@@ -303,9 +303,13 @@ class SpilledCells(StateCells):
         self._near, self._expected = {}, []
         if self._rows:
             with self.spill.transaction():
+                # In key order: a chunk's rows go into the table's pages one after another.
                 self.spill.db.executemany(
                     f"INSERT OR REPLACE INTO {self.table} VALUES (?, ?)",
-                    ((row_id, StateCells.packed_row(self, row_id)) for row_id in self._rows),
+                    (
+                        (row_id, StateCells.packed_row(self, row_id))
+                        for row_id in sorted(self._rows)
+                    ),
                 )
             self._rows = {}
 
@@ -429,7 +433,7 @@ class SpilledIds:
         if len(self._recent) >= CHUNK_ITEMS:
             with self.spill.transaction():
                 self.db.executemany(
-                    "INSERT OR IGNORE INTO taken VALUES (?)", ((i,) for i in self._recent)
+                    "INSERT OR IGNORE INTO taken VALUES (?)", ((i,) for i in sorted(self._recent))
                 )
             self._recent = set()
 
