@@ -63,10 +63,10 @@ __all__ = [
 ]
 
 #: A file of at least this many bytes is synced as a stream (``CsvBackend.read_streamed``):
-#: bounded memory, but much slower (a 200,000-row first sync took 519 s), so only where the
-#: in-memory path would not fit. In memory a synced tracker peaks near 5 times its size (the
-#: 61 MB file of 100,000 rows at 284 to 315 MB), so files under 100 MB stay there. Tests set
-#: 0 to stream every file.
+#: bounded memory at some cost in time (1.7 to 1.8 times the in-memory time a row, measured on
+#: 1,600,000 rows), so only where the in-memory path would not fit. In memory a synced tracker
+#: peaks near 5 times its size (the 61 MB file of 100,000 rows at 284 to 315 MB), so files
+#: under 100 MB stay there. Tests set 0 to stream every file.
 STREAM_FROM_BYTES = 100_000_000
 #: A file syncer has not synced yet (no sidecar) peaks near 17 times its size in memory on its
 #: first sync (a 17 MB file of 100,000 rows at 284 to 300 MB: the new columns, drafts and their
@@ -146,10 +146,10 @@ class CsvBackend(Backend):
     def read_streamed(self) -> SheetData | None:
         """A file of ``STREAM_FROM_BYTES`` or more (``FIRST_SYNC_STREAM_FROM_BYTES`` before its
         first sync), or of more than ``STREAM_FROM_ROWS`` rows, read as a stream (None for a
-        smaller one, which ``read`` holds): its rows are read again from the file each time
-        they are iterated, and the plan keeps what grows with the file in ``SheetData.spill``,
-        which the caller closes. Every pass checks that the file is still the version first
-        read."""
+        smaller one, which ``read`` holds): its rows are read once and kept on disk for the
+        plan's passes, and the plan keeps what grows with the file in ``SheetData.spill``,
+        which the caller closes. The read and the rewrite each check that the file is still
+        the version first surveyed."""
         try:
             size = self.path.stat().st_size
             synced = self.state_path.exists()
