@@ -64,9 +64,9 @@ __all__ = [
 
 #: A file of at least this many bytes is synced as a stream (``CsvBackend.read_streamed``):
 #: bounded memory at some cost in time (1.6 to 1.7 times the in-memory time a row on a first
-#: sync, 3.1 on a next night), so only where the in-memory path would not fit. In memory a synced tracker
-#: peaks near 5 times its size (the 61 MB file of 100,000 rows at 284 to 315 MB), so files
-#: under 100 MB stay there. Tests set 0 to stream every file.
+#: sync, 3.1 on a next night), so only where the in-memory path would not fit. In memory a
+#: synced tracker peaks near 5 times its size (the 61 MB file of 100,000 rows at 284 to 315 MB),
+#: so files under 100 MB stay there. Tests set 0 to stream every file.
 STREAM_FROM_BYTES = 100_000_000
 #: A file syncer has not synced yet (no sidecar) peaks near 17 times its size in memory on its
 #: first sync (a 17 MB file of 100,000 rows at 284 to 300 MB: the new columns, drafts and their
