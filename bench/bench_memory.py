@@ -5,9 +5,9 @@
     python bench/bench_memory.py --table              # also the run that prints the table
     python bench/bench_memory.py --rows 3200000       # twice the rows: the same peak
 
-A csv of 100 MB or more (about 590,000 rows here before the first sync, 164,000 after it)
-is synced as a stream (``CsvBackend.read_streamed``); 100,000 rows (17 MB, 61 MB once synced)
-are read whole.
+A csv of more than 120,000 rows, or of 100 MB or more (25 MB before its first sync), is
+synced as a stream (``CsvBackend.read_streamed``); 100,000 rows (17 MB, 61 MB once synced)
+are read whole. Each night's line says which path it took.
 
 Each measured run is the installed CLI (``python -m syncer sync FILE --today ...``) in a fresh
 child process; its peak resident set size is that child's own, from ``os.wait4`` (the rusage
