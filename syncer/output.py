@@ -5,17 +5,18 @@ from __future__ import annotations
 import functools
 import json
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
 from itertools import islice
 from json.encoder import encode_basestring as _quote  # json.dumps(ensure_ascii=False)'s
-from typing import Any
+from typing import Any, TypeVar
 
 from syncer.gcpause import collector_paused
 from syncer.model import Urgency
 from syncer.results import RowResult, TrackerResult
 
 _ROWS_PER_PIECE = 5_000
+T = TypeVar("T")
 
 
 def summary_counts(results: Sequence[TrackerResult]) -> dict[str, int]:
@@ -70,7 +71,7 @@ def json_document_pieces(results: Sequence[TrackerResult], *, dry_run: bool) -> 
             if key == "rows":
                 yield from _rows_json(result)
             elif key in ("errors", "conflicts"):
-                yield from _texts_json(value)
+                yield from _list_json(value, _dumps)
             else:
                 yield _dumps(value)
         yield "}"
@@ -79,24 +80,17 @@ def json_document_pieces(results: Sequence[TrackerResult], *, dry_run: bool) -> 
 
 def _rows_json(result: TrackerResult) -> Iterator[str]:
     """The rows' JSON a batch at a time, read once in order (a streamed sync's come from disk)."""
-    yield "["
-    rows = iter(result.rows)
-    separator = ""
-    while batch := list(islice(rows, _ROWS_PER_PIECE)):
-        yield separator
-        yield ", ".join(map(row_json, batch))
-        separator = ", "
-    yield "]"
+    return _list_json(result.rows, row_json)
 
 
-def _texts_json(texts: Iterable[str]) -> Iterator[str]:
-    """A list of messages' JSON a batch at a time (a streamed sync's come from disk)."""
+def _list_json(items: Iterable[T], encode: Callable[[T], str]) -> Iterator[str]:
+    """A JSON list of ``items``, each ``encode``d, a batch at a time (read once, in order)."""
     yield "["
-    items = iter(texts)
+    remaining = iter(items)
     separator = ""
-    while batch := list(islice(items, _ROWS_PER_PIECE)):
+    while batch := list(islice(remaining, _ROWS_PER_PIECE)):
         yield separator
-        yield ", ".join(map(_dumps, batch))
+        yield ", ".join(map(encode, batch))
         separator = ", "
     yield "]"
 

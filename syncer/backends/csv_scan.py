@@ -74,17 +74,28 @@ class _Scanner:
         C); a record they do not cover to its line ending (an unclosed quote) goes through the
         field-by-field scan, which says what is wrong.
         """
+        extent = self.record_extent(position)
+        if extent is not None:
+            stop, body = extent
+            return self._field.findall(body + self.dialect.delimiter), stop
+        return self.fields_one_by_one(position)
+
+    def record_extent(self, position: int) -> tuple[int, str] | None:
+        """Where the record at ``position`` stops, and its text without its line ending, as
+        the record's regular expression finds them (None where it does not cover the record
+        to its line ending, or for a blank line)."""
         text, length = self.text, len(self.text)
         newline = self.dialect.newline
-        blank = position >= length or text.startswith((newline, "\r\n"), position)
-        matched = None if blank else self._record.match(text, position)
-        if matched is not None:
-            end = matched.end()
-            if end == length or text[end] == newline:
-                stop = min(end + 1, length)
-                body = text[position : max(self.body_end(position, stop), position)]
-                return self._field.findall(body + self.dialect.delimiter), stop
-        return self.fields_one_by_one(position)
+        if position >= length or text.startswith((newline, "\r\n"), position):
+            return None
+        matched = self._record.match(text, position)
+        if matched is None:
+            return None
+        end = matched.end()
+        if end != length and text[end] != newline:
+            return None
+        stop = min(end + 1, length)
+        return stop, text[position : max(self.body_end(position, stop), position)]
 
     def fields_one_by_one(self, position: int) -> tuple[list[str], int]:
         """``fields_at``, scanning field by field (and naming an unclosed quote's line)."""

@@ -249,16 +249,9 @@ class _RowValues:
             seen.clear()
             for _column, _kind, converted in self.owned:
                 converted.clear()
-        shared = seen.setdefault
         if '"' in "".join(raws):  # one C-level scan instead of one call per field
             raws = [field_value(raw) if raw[:1] == '"' else raw for raw in raws]
-        row: list[CellValue] = [shared(value, value) if value else None for value in raws]
-        for column, kind, converted in self.owned:
-            if column < len(row):
-                text = row[column]
-                if type(text) is str:
-                    row[column] = _converted(text, kind, converted)
-        return row
+        return self.values(raws)
 
     def values(self, fields: list[str]) -> list[CellValue]:
         """``row`` of fields already unquoted (a held file's rows, built when asked for)."""
@@ -447,7 +440,7 @@ def _unquoted_records(scanner: _Scanner) -> Iterator[tuple[int, int, list[str], 
             position = stop
             continue
         fields: list[str] | None = None
-        matched = _record_extent(scanner, position)
+        matched = scanner.record_extent(position)
         if matched is not None and by_module:
             stop, body = matched
             if "\r" not in body:
@@ -461,23 +454,6 @@ def _unquoted_records(scanner: _Scanner) -> Iterator[tuple[int, int, list[str], 
             fields = [field_value(raw) if raw[:1] == '"' else raw for raw in raws]
         yield position, stop, fields, True
         position = stop
-
-
-def _record_extent(scanner: _Scanner, position: int) -> tuple[int, str] | None:
-    """Where the record at ``position`` stops, and its text without its line ending, as
-    ``_Scanner.fields_at`` finds them with its regular expression (None where it does not)."""
-    text, length = scanner.text, len(scanner.text)
-    newline = scanner.dialect.newline
-    if position >= length or text.startswith((newline, "\r\n"), position):
-        return None
-    matched = scanner._record.match(text, position)
-    if matched is None:
-        return None
-    end = matched.end()
-    if end != length and text[end] != newline:
-        return None
-    stop = min(end + 1, length)
-    return stop, text[position : max(scanner.body_end(position, stop), position)]
 
 
 class _Loaded:
