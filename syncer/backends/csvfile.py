@@ -76,7 +76,7 @@ FIRST_SYNC_STREAM_FROM_BYTES = 25_000_000
 #: 1.6 KB (4 columns) to 2.9 KB (34 columns) besides its text, so 300,000 short rows (10 MB
 #: fresh, 95 MB synced) peaked at 522 and 611 MB. 120,000 rows stay near 350 MB at most.
 STREAM_FROM_ROWS = 120_000
-_SHARED_TEXTS = 50_000  # distinct texts a streamed read shares before starting afresh
+_SHARED_TEXTS = 50_000  # distinct texts shared by rows not all held, before starting afresh
 _MEMO_SIZE = 2_500  # remembered texts per column
 _MEMO_TEXT_LENGTH = 200  # longer texts rarely repeat; remembering them would cost memory
 _UNIQUE_KINDS = (OwnedKind.DRAFT, OwnedKind.ROW_ID)
@@ -136,9 +136,7 @@ class CsvBackend(Backend):
         del data
         dialect = detect_dialect(text, self.header_row, self.path.suffix.lower())
         layout = FileLayout(version, encoding, bom, dialect)
-        # Before its first sync (no sidecar) no row can be settled: its rows are read as values.
-        by_text = self.state_path.exists()
-        loaded = _InMemory(text, layout, self.header_row, self.source, by_text=by_text)
+        loaded = _InMemory(text, layout, self.header_row, self.source)
         sheet = self._data(loaded, self._read_state(), loaded.rows)
         sheet.text_rows = loaded.text_rows
         return sheet
@@ -244,18 +242,18 @@ class _RowValues:
         self.seen: dict[str, str] = {}
 
     def row(self, raws: list[str]) -> list[CellValue]:
-        seen = self.seen
-        if self.limit is not None and len(seen) > self.limit:
-            seen.clear()
-            for _column, _kind, converted in self.owned:
-                converted.clear()
         if '"' in "".join(raws):  # one C-level scan instead of one call per field
             raws = [field_value(raw) if raw[:1] == '"' else raw for raw in raws]
         return self.values(raws)
 
     def values(self, fields: list[str]) -> list[CellValue]:
         """``row`` of fields already unquoted (a held file's rows, built when asked for)."""
-        shared = self.seen.setdefault
+        seen = self.seen
+        if self.limit is not None and len(seen) > self.limit:
+            seen.clear()
+            for _column, _kind, converted in self.owned:
+                converted.clear()
+        shared = seen.setdefault
         row: list[CellValue] = [shared(value, value) if value else None for value in fields]
         for column, kind, converted in self.owned:
             if column < len(row):
@@ -567,7 +565,9 @@ class _InMemory(_Loaded):
             if index == self.header_index:
                 header = scanner.fields_at(start)[0] if quoted else fields
                 self._take_header(header, 0)
-                values = _RowValues(self.header)
+                # Rows held as text are built when planned and then dropped: sharing every
+                # distinct text would keep them all (45 MB on a 100,000-row first sync).
+                values = _RowValues(self.header, limit=_SHARED_TEXTS if by_text else None)
                 if by_text:
                     held = _HeldRows(scanner, index + 1, values)
                 continue

@@ -20,7 +20,7 @@ from syncer.incremental import row_texts
 from syncer.parse import RowParser
 from syncer.plan import Planner, TrackerPlan
 from syncer.sync import RunOptions, sync_tracker
-from tests.trackers import DEFAULT_HEADERS, write_csv
+from tests.trackers import DEFAULT_HEADERS, as_rows, write_csv
 
 TODAY = date(2026, 11, 20)
 NOW = datetime(2026, 11, 20, 2, 0)
@@ -134,7 +134,7 @@ def test_held_rows_are_the_scanned_rows_and_their_texts_are_row_texts(
     assert _read_synced(path).rows == expected
     path.with_name("t.csv.syncer.json").unlink()
     unsynced = CsvBackend(path).read()
-    assert unsynced.text_rows is None and unsynced.rows == expected
+    assert unsynced.text_rows is not None and unsynced.rows == expected
 
 
 def test_a_field_longer_than_the_csv_modules_limit_is_read_whole(tmp_path: Path) -> None:
@@ -321,3 +321,22 @@ def test_a_row_whose_change_day_has_come_is_planned_again(
     assert by_text == by_value == full
     assert parsed, "some row's change day has come"
     assert len(parsed) < len(_ROWS) or days == 40
+
+
+def test_rows_built_from_text_do_not_keep_every_distinct_text(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A held file's rows are built when planned and dropped: the texts they share are bounded
+    (a first sync of 100,000 rows otherwise kept 45 MB of notes and names it no longer needed)."""
+    monkeypatch.setattr("syncer.backends.csvfile._SHARED_TEXTS", 10)
+    path = tmp_path / "t.csv"
+    records = [{"Company": f"Company {n}", "Notes": f"note {n}"} for n in range(200)]
+    write_csv(path, DEFAULT_HEADERS, as_rows(DEFAULT_HEADERS, records))
+    held = CsvBackend(path).read().text_rows  # before its first sync too
+    assert held is not None
+    company, notes = DEFAULT_HEADERS.index("Company"), DEFAULT_HEADERS.index("Notes")
+    for index in range(len(held)):
+        row = held.cells(index)
+        assert (row[company], row[notes]) == (f"Company {index}", f"note {index}")
+    # Cleared once over the bound, before a row's texts are added.
+    assert len(held._values.seen) <= 10 + len(DEFAULT_HEADERS) + 1
