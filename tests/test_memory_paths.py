@@ -275,3 +275,42 @@ def test_appended_columns_follow_each_record_as_it_was(
         why = f'"w{number}, ok"' if number % 2 == 0 else ""
         expected.append(record + "," * (len(header) - len(row)) + "," + "," + why)
     assert path.read_bytes() == (newline.join(expected) + (newline if final else "")).encode()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(2, 41), st.sampled_from(["Why", "Due Date", "Stage", "Extra"])),
+        max_size=30,
+    ),
+    st.sampled_from([3, 64, 1 << 20]),
+)
+def test_a_held_file_copies_its_unchanged_stretches_as_a_record_by_record_rewrite_would(
+    tmp_path_factory: pytest.TempPathFactory, cells: list[tuple[int, str]], stretch: int
+) -> None:
+    """Without new columns a held file's rewrite copies the text between updated records in
+    stretches (csvfile._emit_changed): byte for byte what writing each record in turn gives
+    (``_emit_each``, the streamed path), whatever the stretch and wherever the updates fall."""
+    folder = tmp_path_factory.mktemp("stretch")
+    path = folder / "t.csv"
+    make_csv(path, 40)
+    path.write_text(path.read_text().replace("Due Date", "Due Date,Extra"), encoding="utf-8")
+    updates = [CellUpdate(row, column, f"v {row} {column}, ok") for row, column in cells]
+    outputs = []
+    for whole in (True, False):
+        backend = CsvBackend(path)
+        backend.read()
+        loaded = backend._loaded
+        assert loaded is not None
+        rewrite = loaded.plan(sorted(updates, key=lambda u: u.row), [])
+        out = io.BytesIO()
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr("syncer.backends.csvfile._STRETCH", stretch)
+            if not whole:
+                each = rewrite._emit_each
+                patch.setattr(rewrite, "_emit_changed", lambda w, _l, each=each: each(w))
+            rewrite.emit(out)
+        outputs.append(out.getvalue())
+    assert outputs[0] == outputs[1]
+    if not cells:
+        assert outputs[0] == path.read_bytes()

@@ -78,6 +78,7 @@ FIRST_SYNC_STREAM_FROM_BYTES = 25_000_000
 STREAM_FROM_ROWS = 120_000
 _SHARED_TEXTS = 50_000  # distinct texts shared by rows not all held, before starting afresh
 _MEMO_SIZE = 2_500  # remembered texts per column
+_STRETCH = 1 << 20  # characters of unchanged text written at once
 _MEMO_TEXT_LENGTH = 200  # longer texts rarely repeat; remembering them would cost memory
 _UNIQUE_KINDS = (OwnedKind.DRAFT, OwnedKind.ROW_ID)
 
@@ -688,37 +689,82 @@ class _Rewrite:
             out.write(BOM)
         # Strict: the plan fitted syncer's text to the encoding, so nothing is silently replaced.
         writer = io.TextIOWrapper(out, encoding=loaded.encoding, errors="strict", newline="")
-        header_index, delimiter = loaded.header_index, loaded.dialect.delimiter
-        adding = len(self.appended_header)
-        updates = iter(self.updates)
-        pending = next(updates, None)
-        next_record = pending.row - 1 if pending is not None else -1
-        targets, field_text = self._targets, self._field_text
-        for index, (scanner, start, stop, fields, scanned) in enumerate(loaded.records()):
-            changed: dict[int, str] | None = None
-            if index == next_record:
-                changed = {}
-                while pending is not None and pending.row - 1 == index:
-                    column, kind, memo = targets[pending.column]
-                    changed[column] = field_text(pending.value, kind, memo)
-                    pending = next(updates, None)
-                next_record = pending.row - 1 if pending is not None else -1
-            if index < header_index or (changed is None and (not adding or not fields)):
-                writer.write(scanner.text[start:stop])
-            elif index != header_index and fields and (not changed or min(changed) >= fields):
-                self._append_fields(writer, scanner, start, stop, fields, changed or {})
-            else:
-                raws = list(scanned) if scanned is not None else _raw_fields(scanner, start, stop)
-                if (adding and fields) or index == header_index:
-                    raws += [""] * (self.width - len(raws))
-                    raws += self.appended_header if index == header_index else [""] * adding
-                for column, field in (changed or {}).items():
-                    raws += [""] * (column + 1 - len(raws))
-                    raws[column] = field
-                writer.write(delimiter.join(raws))
-                writer.write(scanner.line_ending(start, stop))
+        if isinstance(loaded, _InMemory) and not self.appended_header:
+            self._emit_changed(writer, loaded)
+        else:
+            self._emit_each(writer)
         writer.flush()
         writer.detach()
+
+    def _changed_records(self) -> Iterator[tuple[int, dict[int, str]]]:
+        """(record index, field index -> new field text) of each updated record, in order."""
+        targets, field_text = self._targets, self._field_text
+        index, changed = -1, dict[int, str]()
+        for update in self.updates:
+            if update.row - 1 != index:
+                if changed:
+                    yield index, changed
+                index, changed = update.row - 1, {}
+            column, kind, memo = targets[update.column]
+            changed[column] = field_text(update.value, kind, memo)
+        if changed:
+            yield index, changed
+
+    def _emit_each(self, writer: IO[str]) -> None:
+        """Record by record: what a streamed file, or one gaining columns, needs."""
+        header_index = self.loaded.header_index
+        adding = bool(self.appended_header)
+        changes = self._changed_records()
+        next_index, next_changed = next(changes, (-1, None))
+        for index, (scanner, start, stop, fields, scanned) in enumerate(self.loaded.records()):
+            changed = None
+            if index == next_index:
+                changed = next_changed
+                next_index, next_changed = next(changes, (-1, None))
+            if index < header_index or (changed is None and (not adding or not fields)):
+                writer.write(scanner.text[start:stop])
+            else:
+                self._record(writer, scanner, index, start, stop, fields, scanned, changed)
+
+    def _emit_changed(self, writer: IO[str], loaded: _InMemory) -> None:
+        """A held file gaining no column: the text between updated records is copied as it
+        stands, a stretch at a time (a nightly run updates one record in six)."""
+        scanner, starts, counts = loaded.scanner, loaded.starts, loaded.field_counts
+        text, done = scanner.text, 0
+        for index, changed in self._changed_records():
+            start, stop = starts[index], starts[index + 1]
+            _write_stretch(writer, text, done, start)
+            self._record(writer, scanner, index, start, stop, counts[index], None, changed)
+            done = stop
+        _write_stretch(writer, text, done, len(text))
+
+    def _record(
+        self,
+        writer: IO[str],
+        scanner: _Scanner,
+        index: int,
+        start: int,
+        stop: int,
+        fields: int,
+        scanned: list[str] | None,
+        changed: dict[int, str] | None,
+    ) -> None:
+        """A record with new fields (``changed``, or the columns being added): its text with
+        them put in place."""
+        header_index = self.loaded.header_index
+        if index != header_index and fields and (not changed or min(changed) >= fields):
+            self._append_fields(writer, scanner, start, stop, fields, changed or {})
+            return
+        adding = len(self.appended_header)
+        raws = list(scanned) if scanned is not None else _raw_fields(scanner, start, stop)
+        if (adding and fields) or index == header_index:
+            raws += [""] * (self.width - len(raws))
+            raws += self.appended_header if index == header_index else [""] * adding
+        for column, field in (changed or {}).items():
+            raws += [""] * (column + 1 - len(raws))
+            raws[column] = field
+        writer.write(self.loaded.dialect.delimiter.join(raws))
+        writer.write(scanner.line_ending(start, stop))
 
     def _append_fields(
         self,
@@ -757,6 +803,12 @@ class _Rewrite:
             if memo is not None and len(text) <= _MEMO_TEXT_LENGTH and len(memo) < _MEMO_SIZE:
                 memo[key] = text  # labels, urgencies and dates repeat on every row
         return text
+
+
+def _write_stretch(writer: IO[str], text: str, start: int, stop: int) -> None:
+    """``text[start:stop]``, a megabyte of characters at a time (never a copy of the file)."""
+    for at in range(start, stop, _STRETCH):
+        writer.write(text[at : min(at + _STRETCH, stop)])
 
 
 def _raw_fields(scanner: _Scanner, start: int, stop: int) -> list[str]:
