@@ -15,7 +15,7 @@ from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Se
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Protocol, cast
+from typing import Protocol, TypeVar, cast
 
 from syncer.backends.base import (
     GOOGLE_CELL_LIMIT,
@@ -80,6 +80,8 @@ _SYNCERS = Verdict.SYNCERS
 _INVALID = Urgency.INVALID
 _INVALID_TEXT = Urgency.INVALID.value
 _NO_ACTION = Action.NONE
+_T = TypeVar("_T")  # what a row is read from: its values, or its index among rows held as text
+
 _TODAY_WORD = re.compile(r"\btoday\b")
 
 MISSING_DETAIL = {
@@ -492,14 +494,24 @@ class Planner:
                     decisions[key] = decision
             return decision
 
-        def settled(cells: Sequence[CellValue], sheet_row: int, held_id: str) -> RowResult | None:
+        def recognised(
+            held_id: str, texts_of: Callable[[_T], list[str]], row: _T
+        ) -> list[str] | None:
+            """The row's texts when its memo holds (its state then carried over as stored), or
+            None: the row is planned in full. ``texts_of(row)`` is asked only when needed."""
             remembered = memo_fingerprint(previous.value(held_id, MEMO_KEY), today_iso)
             if remembered is None:
                 return None
-            texts = row_texts(cells)
+            texts = texts_of(row)
             if remembered != row_fingerprint(settings, texts):
                 return None
             kept.carry(held_id, previous)
+            return texts
+
+        def settled(cells: Sequence[CellValue], sheet_row: int, held_id: str) -> RowResult | None:
+            texts = recognised(held_id, row_texts, cells)
+            if texts is None:
+                return None
             return RowResult(
                 sheet_row,
                 field(cells, company_at),
@@ -511,13 +523,9 @@ class Planner:
         def settled_text(
             texts_of: Callable[[int], list[str]], index: int, sheet_row: int, held_id: str
         ) -> RowResult | None:
-            remembered = memo_fingerprint(previous.value(held_id, MEMO_KEY), today_iso)
-            if remembered is None:
+            texts = recognised(held_id, texts_of, index)
+            if texts is None:
                 return None
-            texts = texts_of(index)
-            if remembered != row_fingerprint(settings, texts):
-                return None
-            kept.carry(held_id, previous)
             # A text cell's value is its text (blank: ""), so these are ``field``'s.
             return RowResult(
                 sheet_row,
