@@ -24,7 +24,7 @@ from syncer.policy import Policy
 from syncer.rules import decide
 from syncer.sync import RunOptions, sync_tracker
 from tests.test_rules import applications, dates
-from tests.trackers import DEFAULT_HEADERS, write_csv
+from tests.trackers import DEFAULT_HEADERS, record_parsed_rows, write_csv
 
 START = date(2026, 11, 2)
 
@@ -219,14 +219,7 @@ def test_a_settled_row_is_not_parsed_again_until_its_change_day(
             ["Beta", "Engineer", "applied", "2026-11-20"],
         ],
     )
-    parsed: list[str] = []
-    real = RowParser.parse
-
-    def counting(self: RowParser, cells):  # type: ignore[no-untyped-def]
-        parsed.append(str(cells[0]))
-        return real(self, cells)
-
-    monkeypatch.setattr(RowParser, "parse", counting)
+    parsed = record_parsed_rows(monkeypatch)
 
     def sync_on(day: date, **options: bool) -> list[dict[str, object]]:
         parsed.clear()

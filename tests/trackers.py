@@ -7,7 +7,10 @@ import random
 from collections.abc import Sequence
 from pathlib import Path
 
+import pytest
+
 from syncer.columns import input_fields
+from syncer.parse import RowParser
 
 DEFAULT_HEADERS = [spec.header for spec in input_fields()]
 
@@ -30,3 +33,17 @@ def shuffled(header: Sequence[str], seed: int) -> list[str]:
     order = list(header)
     random.Random(seed).shuffle(order)
     return order
+
+
+def record_parsed_rows(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The first cell of each row ``RowParser.parse`` is given from now on (the rows a plan
+    plans in full), as a list that grows."""
+    parsed: list[str] = []
+    real = RowParser.parse
+
+    def counting(self: RowParser, cells):  # type: ignore[no-untyped-def]
+        parsed.append(str(cells[0]))
+        return real(self, cells)
+
+    monkeypatch.setattr(RowParser, "parse", counting)
+    return parsed

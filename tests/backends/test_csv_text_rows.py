@@ -17,10 +17,9 @@ from syncer.backends.csv_scan import _Scanner, decode, detect_dialect, field_val
 from syncer.backends.csvfile import CsvBackend, _RowValues
 from syncer.config import TrackerConfig
 from syncer.incremental import row_texts
-from syncer.parse import RowParser
 from syncer.plan import Planner, TrackerPlan
 from syncer.sync import RunOptions, sync_tracker
-from tests.trackers import DEFAULT_HEADERS, as_rows, write_csv
+from tests.trackers import DEFAULT_HEADERS, as_rows, record_parsed_rows, write_csv
 
 TODAY = date(2026, 11, 20)
 NOW = datetime(2026, 11, 20, 2, 0)
@@ -206,14 +205,7 @@ def _plans(
     """The plan by text (and the companies it parsed), by the value memo, and in full."""
     config = TrackerConfig(source=str(path))
     now = datetime.combine(today, NOW.time())
-    parsed: list[str] = []
-    real = RowParser.parse
-
-    def counting(self: RowParser, cells):  # type: ignore[no-untyped-def]
-        parsed.append(str(cells[0]))
-        return real(self, cells)
-
-    monkeypatch.setattr(RowParser, "parse", counting)
+    parsed = record_parsed_rows(monkeypatch)
     data = CsvBackend(path).read()
     assert data.text_rows is not None
     by_text = Planner(config, today, now).plan(data)
