@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import IO, overload
 
 from syncer.backends.base import Backend, CellUpdate, SheetData, SyncState, canonical_text
+from syncer.backends.cell_updates import row_groups
 from syncer.backends.csv_scan import (
     BOM,
     FileLayout,
@@ -491,9 +492,9 @@ class _Loaded:
         # One pass (a streamed plan's updates are read back from disk for each pass).
         names: set[str] = set()
         lowest, highest, previous, in_row_order = self.record_count + 1, 0, 0, True
-        for update in updates:
-            row = update.row
-            names.add(update.column)
+        for group in row_groups(updates):
+            row = group.row
+            names.update(group.columns)
             if row < previous:
                 in_row_order = False
             previous = row
@@ -690,8 +691,8 @@ class _Rewrite:
         writer = io.TextIOWrapper(out, encoding=loaded.encoding, errors="strict", newline="")
         header_index, delimiter = loaded.header_index, loaded.dialect.delimiter
         adding = len(self.appended_header)
-        updates = iter(self.updates)
-        pending = next(updates, None)
+        groups = row_groups(self.updates)
+        pending = next(groups, None)
         next_record = pending.row - 1 if pending is not None else -1
         targets, field_text = self._targets, self._field_text
         for index, (scanner, start, stop, fields, scanned) in enumerate(loaded.records()):
@@ -699,9 +700,10 @@ class _Rewrite:
             if index == next_record:
                 changed = {}
                 while pending is not None and pending.row - 1 == index:
-                    column, kind, memo = targets[pending.column]
-                    changed[column] = field_text(pending.value, kind, memo)
-                    pending = next(updates, None)
+                    for name, value in zip(pending.columns, pending.values, strict=True):
+                        column, kind, memo = targets[name]
+                        changed[column] = field_text(value, kind, memo)
+                    pending = next(groups, None)
                 next_record = pending.row - 1 if pending is not None else -1
             if index < header_index or (changed is None and (not adding or not fields)):
                 writer.write(scanner.text[start:stop])
