@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from syncer.backends.base import Backend, CellUpdate, SheetData, SyncState, canonical_text, digest
+from syncer.backends.cell_updates import PackedUpdates, row_groups
 from syncer.columns import owned_field
 from syncer.errors import SyncerError, TrackerError
 from syncer.lock import state_dir
@@ -151,8 +152,10 @@ class Journal:
         quoted_source = _quote(source) if type(source) is str else None
 
         def pieces() -> Iterator[str]:
-            others: list[CellUpdate] = []
-            yield from _added_columns(source, updates, new_columns, state, others)
+            others: Sequence[CellUpdate] = updates
+            if new_columns:
+                others = PackedUpdates()
+                yield from _added_columns(source, updates, new_columns, state, others)
             for update in others:
                 yield _cell_line(source, quoted_source, update) + "\n"
 
@@ -263,7 +266,7 @@ def _added_columns(
     updates: Sequence[CellUpdate],
     new_columns: Sequence[str],
     state: SyncState | None,
-    others: list[CellUpdate],
+    others: PackedUpdates,
 ) -> Iterator[str]:
     """The ``added_columns`` line of a write's updates in columns it adds, a row at a time (no
     line when there are none); the updates still to journal a line each go to ``others``.
@@ -273,9 +276,6 @@ def _added_columns(
     in pieces, never held whole: a 100,000-row first sync would hold 50 MB more at its peak.
     """
     position = {header: index for index, header in enumerate(new_columns)}
-    if not position:
-        others.extend(updates)
-        return
     fields = [owned_field(header) or "" for header in new_columns]
     remembered = state.cells if state is not None else {}
     cells = 0
@@ -283,41 +283,49 @@ def _added_columns(
     sheet_row = 0
     digests: list[str] = []
     stored: dict[str, str] = {}
-    for update in _announced(updates, remembered):
-        at = position.get(update.column)
-        name = update.field
-        if at is None or update.expected or not name or not update.row_id:
-            others.append(update)
-            continue
-        if update.row_id != row_id:
-            if row_id is not None:
-                yield _added_row(sheet_row, row_id, digests) + ", "
-            else:
-                yield (
-                    f'{{"type": "added_columns", "source": {_json_line(source)}, '
-                    f'"columns": {_json_line(list(new_columns))}, "rows": ['
-                )
-            row_id, sheet_row = update.row_id, update.row
-            digests = [_NOT_WRITTEN] * len(position)
-            stored = remembered.get(row_id) or {}
-        digests[at] = stored.get(name) or digest(canonical_text(update.value))
-        fields[at] = name
-        cells += 1
+    for group in row_groups(_announced(updates, remembered)):
+        row, group_id = group.row, group.row_id
+        for column, name, value, expected in zip(
+            group.columns, group.fields, group.values, group.expected, strict=True
+        ):
+            at = position.get(column)
+            if at is None or expected or not name or not group_id:
+                others.add_cell(row, group_id, column, name, value, expected)
+                continue
+            if group_id != row_id:
+                if row_id is not None:
+                    yield _added_row(sheet_row, row_id, digests) + ", "
+                else:
+                    yield (
+                        f'{{"type": "added_columns", "source": {_json_line(source)}, '
+                        f'"columns": {_json_line(list(new_columns))}, "rows": ['
+                    )
+                row_id, sheet_row = group_id, row
+                digests = [_NOT_WRITTEN] * len(position)
+                stored = remembered.get(row_id) or {}
+            digests[at] = stored.get(name) or digest(canonical_text(value))
+            fields[at] = name
+            cells += 1
     if row_id is not None:
         yield _added_row(sheet_row, row_id, digests)
         yield f'], "fields": {_json_line(fields)}, "cells": {cells}}}\n'
 
 
-def _announced(updates: Sequence[CellUpdate], cells: object) -> Iterator[CellUpdate]:
+def _announced(updates: Sequence[CellUpdate], cells: object) -> Iterable[CellUpdate]:
     """The updates in order. A streamed sync's state (on disk, ``SpilledCells``) is told each
     chunk's Row IDs first (its updates, ``ChunkLog``, are on disk a chunk at a time too), so it
     reads those rows' digests a few queries a chunk instead of one query a row."""
     chunks = getattr(updates, "chunks", None)
     expect = getattr(cells, "expect", None)
     if chunks is None or expect is None:
-        yield from updates
-        return
-    for chunk in chunks():
+        return updates
+    return _each_announced(chunks(), expect)
+
+
+def _each_announced(
+    chunks: Iterable[list[CellUpdate]], expect: Callable[[list[str]], None]
+) -> Iterator[CellUpdate]:
+    for chunk in chunks:
         expect([update.row_id for update in chunk])
         yield from chunk
 

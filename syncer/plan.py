@@ -26,6 +26,7 @@ from syncer.backends.base import (
     canonical_text,
     digest,
 )
+from syncer.backends.cell_updates import PackedUpdates
 from syncer.columns import ColumnMap, column_letter, resolve_columns
 from syncer.config import TrackerConfig
 from syncer.drafts import DraftRenderer
@@ -96,7 +97,8 @@ class TrackerPlan:
 
     columns: ColumnMap
     rows: list[RowResult] = field(default_factory=list)
-    updates: list[CellUpdate] = field(default_factory=list)
+    #: In row order, a row's updates together (the journal and the csv rewrite rely on it).
+    updates: PackedUpdates = field(default_factory=PackedUpdates)
     state: SyncState = field(default_factory=SyncState)
     conflicts: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
@@ -137,6 +139,20 @@ def without_unwritten(
         else:
             cells[update.row_id].pop(update.field, None)
     return SyncState(cells=cells, data_rows=state.data_rows)
+
+
+def unwritten(planned: Sequence[CellUpdate], kept: Sequence[CellUpdate]) -> list[CellUpdate]:
+    """The planned updates that the re-check (``Backend.recheck``) dropped, in order.
+
+    Known by the cell each writes, its sheet row and column (a plan writes a cell at most
+    once), not by identity: a plan's updates are made afresh each time they are read
+    (``PackedUpdates``), so what the re-check keeps equals what was planned but is never the
+    same object.
+    """
+    if len(kept) >= len(planned):
+        return []
+    written = {(update.row, update.column) for update in kept}
+    return [update for update in planned if (update.row, update.column) not in written]
 
 
 def new_row_id(sheet_row: int, app: Application, taken: Container[str]) -> str:
@@ -672,13 +688,7 @@ class Planner:
         if row_id != current_id:
             writes.append(("row_id", row_id, current_id))
         if writes:
-            headers = columns.owned_header_text
-            result.updates.extend(
-                [
-                    CellUpdate(sheet_row, headers[name], value, row_id, current, name)
-                    for name, value, current in writes
-                ]
-            )
+            result.updates.add_row(sheet_row, row_id, writes, columns.owned_header_text)
             result.changed_rows += 1
         kept["row_id"] = fingerprint(row_id)
         kept.pop(MEMO_KEY, None)
@@ -761,7 +771,7 @@ def _fresh_plan(
         columns=columns,
         # Stand-ins for the lists (append, len, iteration, indexing), on disk a chunk at a time.
         rows=cast(list[RowResult], row_log()),
-        updates=cast(list[CellUpdate], update_log()),
+        updates=cast(PackedUpdates, update_log()),
         errors=cast(list[str], message_log()),
         conflicts=cast(list[str], message_log()),
         state=SyncState(cells=cells),

@@ -138,8 +138,27 @@ class ChunkLog(Generic[T]):
 _UPDATE_FIELDS = attrgetter("row", "column", "value", "row_id", "expected", "field")
 
 
-def update_log() -> ChunkLog[CellUpdate]:
-    return ChunkLog(_UPDATE_FIELDS, lambda tuples: list(starmap(CellUpdate, tuples)))
+class UpdateLog(ChunkLog[CellUpdate]):
+    """A streamed plan's cell updates (``cell_updates.PackedUpdates`` holds an in-memory one's)."""
+
+    def add_row(
+        self,
+        row: int,
+        row_id: str,
+        writes: Sequence[tuple[str, CellValue, str]],
+        headers: Mapping[str, str],
+    ) -> None:
+        """``PackedUpdates.add_row``: the updates of one row, a (field, value, expected) each."""
+        self.extend(
+            [
+                CellUpdate(row, headers[name], value, row_id, before, name)
+                for name, value, before in writes
+            ]
+        )
+
+
+def update_log() -> UpdateLog:
+    return UpdateLog(_UPDATE_FIELDS, lambda tuples: list(starmap(CellUpdate, tuples)))
 
 
 def _row_fields(row: RowResult) -> tuple[Any, ...]:

@@ -19,7 +19,7 @@ from syncer.backends.base import Backend, CellUpdate, SheetData
 from syncer.config import TrackerConfig, is_local_source
 from syncer.errors import SyncerError, TrackerError, os_cause
 from syncer.gcpause import collector_paused
-from syncer.plan import Planner, TrackerPlan, without_unwritten
+from syncer.plan import Planner, TrackerPlan, unwritten, without_unwritten
 from syncer.results import TrackerResult
 
 if TYPE_CHECKING:
@@ -223,10 +223,7 @@ def _sync_tracker(
         updates: Sequence[CellUpdate] = plan.updates
         if updates or plan.new_columns:
             updates = backend.recheck(updates)
-        dropped: list[CellUpdate] = []
-        if len(updates) < len(plan.updates):
-            kept = {id(update) for update in updates}  # the very objects the re-check let through
-            dropped = [update for update in plan.updates if id(update) not in kept]
+        dropped = unwritten(plan.updates, updates)
         state = without_unwritten(plan.state, data.state, dropped)
         plan.conflicts.extend(edited_during_run(data, update) for update in dropped)
         result.conflicts = plan.conflicts

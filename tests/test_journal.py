@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from syncer.backends.base import Backend, CellUpdate, SheetData, SyncState, canonical_text
+from syncer.backends.cell_updates import PackedUpdates
 from syncer.backends.local import open_local
 from syncer.config import TrackerConfig
 from syncer.errors import NotFoundError, SyncerError, TrackerError
@@ -473,7 +474,7 @@ def test_undo_of_a_first_sync_journaled_a_line_per_cell_still_works(
         updates: Sequence[CellUpdate],
         new_columns: object,
         state: object,
-        others: list[CellUpdate],
+        others: PackedUpdates,
     ) -> Iterator[str]:
         others.extend(updates)
         yield from ()

@@ -365,7 +365,8 @@ class Backend(ABC):
     def recheck(self, updates: Sequence[CellUpdate]) -> Sequence[CellUpdate]:
         """Just before writing: drop updates whose row moved or cell changed since ``read``.
 
-        Returns the kept updates themselves (the same objects, in order). The default keeps them
-        all; backends that can be edited during a run override it.
+        Returns the kept updates, in order (equal to those given; the sync knows them by the
+        cell they write). The default keeps them all; backends that can be edited during a run
+        override it.
         """
         return updates

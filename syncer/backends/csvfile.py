@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import IO, overload
 
 from syncer.backends.base import Backend, CellUpdate, SheetData, SyncState, canonical_text
+from syncer.backends.cell_updates import row_groups
 from syncer.backends.csv_scan import (
     BOM,
     FileLayout,
@@ -492,9 +493,9 @@ class _Loaded:
         # One pass (a streamed plan's updates are read back from disk for each pass).
         names: set[str] = set()
         lowest, highest, previous, in_row_order = self.record_count + 1, 0, 0, True
-        for update in updates:
-            row = update.row
-            names.add(update.column)
+        for group in row_groups(updates):
+            row = group.row
+            names.update(group.columns)
             if row < previous:
                 in_row_order = False
             previous = row
@@ -700,13 +701,14 @@ class _Rewrite:
         """(record index, field index -> new field text) of each updated record, in order."""
         targets, field_text = self._targets, self._field_text
         index, changed = -1, dict[int, str]()
-        for update in self.updates:
-            if update.row - 1 != index:
+        for group in row_groups(self.updates):
+            if group.row - 1 != index:
                 if changed:
                     yield index, changed
-                index, changed = update.row - 1, {}
-            column, kind, memo = targets[update.column]
-            changed[column] = field_text(update.value, kind, memo)
+                index, changed = group.row - 1, {}
+            for name, value in zip(group.columns, group.values, strict=True):
+                column, kind, memo = targets[name]
+                changed[column] = field_text(value, kind, memo)
         if changed:
             yield index, changed
 
