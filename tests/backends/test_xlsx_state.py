@@ -11,6 +11,7 @@ import shutil
 import struct
 import subprocess
 import zipfile
+from datetime import datetime, tzinfo
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -223,11 +224,20 @@ NIGHTS: list[tuple[str, dict[tuple[int, int], str | None]]] = [
 ]
 
 
+class _StoppedClock(datetime):
+    @classmethod
+    def now(cls, tz: tzinfo | None = None) -> _StoppedClock:
+        return cls(2026, 11, 26, 2, 0, tzinfo=tz)
+
+
 def test_nights_of_patches_leave_the_workbook_a_full_rewrite_would(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     patched, whole = tracker(tmp_path / "patched.xlsx", 26), tracker(tmp_path / "whole.xlsx", 26)
     patches: list[StatePatch | None] = []
+    # One clock for both workbooks: Last Synced is stamped to the minute, and a minute may turn
+    # between the two syncs of a night.
+    monkeypatch.setattr("syncer.cli.datetime", _StoppedClock)
 
     def spy(stored: bytes, old: SyncState, new: SyncState) -> StatePatch | None:
         patches.append(patched_state_xml(stored, old, new))
