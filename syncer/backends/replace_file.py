@@ -8,11 +8,19 @@ sidecar, the digest) goes through ``atomic_write``:
   behind (``remove_stale_temps``), flushed and fsynced, given the old file's owner, group and
   mode, then ``os.replace``d over the target: a reader sees the old or the new file, never half;
 - a target that is a symlink is resolved: the file it points to is written and the link stays;
+- the ``.bak`` costs no copy: it is a hard link to the current file, made under a temp name
+  beside it (its data fsynced) and renamed to ``<name>.bak`` just before the file's own replace.
+  syncer never writes a file in place, so once the replace moves the name on, the inode only
+  the ``.bak`` names is exactly the previous version, with its owner and mode. Where a link
+  cannot be a snapshot (the file system refuses hard links, the file has another name already,
+  a mode is forced) the file is copied to the temp instead;
 - with ``expected`` (the ``FileVersion`` read at the start of the run) the file is checked
-  (inode, size, mtime, SHA-256) before the ``.bak`` is made and again immediately before the
-  replace; a file saved by someone else meanwhile is left as it is and nothing is written;
-- an OS error (disk full, read-only file system, permission denied) at any step removes the temp
-  files and raises ``WriteFailed`` naming the file and the cause, with the old file in place.
+  before anything is written (inode, size, mtime) and again immediately before the ``.bak``'s
+  and the file's replace (with its SHA-256 too); a file saved by someone else meanwhile is left
+  as it is and nothing is written, not even the ``.bak``;
+- an OS error (disk full, read-only file system, permission denied) at any step before the
+  replaces removes the temp files and raises ``WriteFailed`` naming the file and the cause,
+  with the old file and its old ``.bak`` in place.
 """
 
 from __future__ import annotations
@@ -67,6 +75,9 @@ class FileVersion:
     def of(cls, stat: os.stat_result, sha256: str) -> FileVersion:
         return cls(stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, sha256)
 
+    def same_file(self, stat: os.stat_result) -> bool:
+        return (stat.st_dev, stat.st_ino) == (self.device, self.inode)
+
     def same_stat(self, stat: os.stat_result) -> bool:
         return (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns) == (
             self.device,
@@ -104,17 +115,30 @@ def current_version(path: Path) -> FileVersion | None:
     return version if version.same_stat(after) else FileVersion.of(after, "changing")
 
 
-def check_unchanged(path: Path, source: str, expected: FileVersion) -> None:
-    """Raise ConflictError when ``path`` is not the version that was read."""
-    now = current_version(path)
+def check_unchanged(path: Path, source: str, expected: FileVersion, *, read: bool = True) -> None:
+    """Raise ConflictError when ``path`` is not the version that was read; ``read=False`` looks
+    at the stat only (inode, size, mtime): a cheap early look, when the hash is checked later."""
+    now = current_version(path) if read else _stat_version(path, expected.sha256)
     if now is None:
         raise ConflictError(source, f"{path.name} disappeared while syncing; nothing written")
     if now != expected:
-        raise ConflictError(
-            source,
-            f"{path.name} changed while syncing (saved by someone else?); nothing written, "
-            "the next run plans it again",
-        )
+        raise changed_while_syncing(path, source)
+
+
+def _stat_version(path: Path, sha256: str) -> FileVersion | None:
+    """The file's version now by its stat alone, its hash taken as ``sha256`` unread."""
+    try:
+        return FileVersion.of(os.stat(path), sha256)
+    except FileNotFoundError:
+        return None
+
+
+def changed_while_syncing(path: Path, source: str) -> ConflictError:
+    return ConflictError(
+        source,
+        f"{path.name} changed while syncing (saved by someone else?); nothing written, "
+        "the next run plans it again",
+    )
 
 
 def atomic_write(
@@ -130,13 +154,15 @@ def atomic_write(
 ) -> None:
     """Replace ``path`` (through a symlink) with what ``write`` writes; see the module doc.
 
-    With ``backup`` the current file is first copied to ``<name>.bak`` beside it. ``companions``
-    (a csv's sidecar) are written to temp files before the replace and replaced just after it,
-    so a full disk fails them all before anything changes. A new file takes the owner and mode
-    of ``like`` (companions: of ``path``'s file), else the umask's mode; ``mode`` forces the mode.
+    With ``backup`` the current file becomes ``<name>.bak`` beside it. The ``.bak`` and
+    ``companions`` (a csv's sidecar) are staged as temp files before the replace (so a full
+    disk fails them all before anything changes); the ``.bak`` is replaced just before the file,
+    the companions just after it. A new file takes the owner and mode of ``like`` (companions:
+    of ``path``'s file), else the umask's mode; ``mode`` forces the mode.
     """
     target = Path(os.path.realpath(path))
     name = source or str(path)
+    bak: _Staged | None = None
     staged: list[_Staged] = []
     at = target  # the file being worked on, for the message
     committed = False
@@ -144,17 +170,12 @@ def atomic_write(
         remove_stale_temps(target)
         write_step("check", target)
         if expected is not None:
-            check_unchanged(target, name, expected)
+            check_unchanged(target, name, expected, read=False)
         write_step("backup", target)
         if backup and target.exists():
             bak = _Staged(target.with_name(target.name + ".bak"), like=target, mode=mode)
             at = bak.target
-            staged.append(bak)
-            copied = bak.write(lambda out: _copy(target, out))
-            if expected is not None and copied != expected.sha256:  # saved while copying
-                check_unchanged(target, name, expected)
-            bak.commit()
-            staged.remove(bak)
+            _stage_backup(bak, target, name, expected)
         write_step("temp", target)
         files = [(target, write, like or target)]
         files += [
@@ -168,6 +189,9 @@ def atomic_write(
         write_step("replace", target)
         if expected is not None:
             check_unchanged(target, name, expected)
+        if bak is not None:
+            at = bak.target
+            bak.commit()
         for staged_file in staged:
             at = staged_file.target
             staged_file.commit()
@@ -178,8 +202,26 @@ def atomic_write(
             outcome = f"{target.name} was written, {at.name} was not (the next run redoes it)"
         raise WriteFailed(name, f"cannot write {at.name}: {os_cause(error)}; {outcome}") from error
     finally:
-        for staged_file in staged:
+        for staged_file in [*([bak] if bak else []), *staged]:
             staged_file.discard()
+
+
+def _stage_backup(bak: _Staged, target: Path, source: str, expected: FileVersion | None) -> None:
+    """Stage ``target``'s current version as ``bak``'s temp file: a hard link where that is a
+    snapshot, else a copy. A snapshot needs no other name sharing the file (a person's second
+    name for it could be edited in place; a ``.bak`` a stopped run left as this very file would
+    make the rename onto it do nothing), so that once the replace moves the tracker's name on
+    only the ``.bak`` reaches it; and no forced mode, which a link cannot have apart from its file.
+
+    A link to a file other than the one read (saved between the first look and the link) is a
+    conflict; the same file's bytes are checked by the hash just before the replace."""
+    if bak.mode is None and os.stat(target).st_nlink == 1 and (linked := bak.link(target)):
+        if expected is not None and not expected.same_file(linked):
+            raise changed_while_syncing(target, source)
+        return
+    copied = bak.write(lambda out: _copy(target, out))
+    if expected is not None and copied != expected.sha256:  # saved while copying
+        check_unchanged(target, source, expected)
 
 
 class _Staged:
@@ -192,10 +234,7 @@ class _Staged:
         self.temp: Path | None = None
 
     def write(self, write: Writer) -> object:
-        remove_stale_temps(self.target)
-        temp = self.target.with_name(
-            f".{self.target.name}{TEMP_MARK}{os.getpid()}-{secrets.token_hex(4)}"
-        )
+        temp = self._new_temp()
         descriptor = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
         self.temp = temp
         with os.fdopen(descriptor, "wb") as out:
@@ -204,6 +243,30 @@ class _Staged:
             os.fsync(out.fileno())
         _take_owner_and_mode(temp, self.like, self.mode)
         return outcome
+
+    def link(self, source: Path) -> os.stat_result | None:
+        """Make the temp file a hard link to ``source`` and fsync ``source``'s data (cheap when
+        it is flushed already); the link's stat, or None when the file system refuses links
+        (FAT, exFAT, some network mounts; ``fs.protected_hardlinks`` for another's file)."""
+        temp = self._new_temp()
+        try:
+            os.link(source, temp)
+        except OSError:
+            return None
+        self.temp = temp
+        descriptor = os.open(temp, os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            os.fsync(descriptor)
+            return os.fstat(descriptor)
+        finally:
+            os.close(descriptor)
+
+    def _new_temp(self) -> Path:
+        """A free temp name beside the target (a killed run's leftovers removed first)."""
+        remove_stale_temps(self.target)
+        return self.target.with_name(
+            f".{self.target.name}{TEMP_MARK}{os.getpid()}-{secrets.token_hex(4)}"
+        )
 
     def commit(self) -> None:
         assert self.temp is not None
@@ -266,7 +329,8 @@ def remove_dead_files(
 ) -> list[Path]:
     """Remove the regular files in ``folder`` whose whole name ``pattern`` matches (its group
     ``pid``: the process that made it) and ``ours`` accepts, whose process is gone (or that are
-    a day old)."""
+    a day old). Age is the ctime: a hard link made a second ago (a ``.bak``'s temp) shares its
+    file's mtime, which may be any age; its ctime is when it was made, or later."""
     removed: list[Path] = []
     try:
         entries = list(os.scandir(folder))
@@ -279,7 +343,7 @@ def remove_dead_files(
         try:
             if not entry.is_file(follow_symlinks=False):
                 continue
-            age = time.time() - entry.stat(follow_symlinks=False).st_mtime
+            age = time.time() - entry.stat(follow_symlinks=False).st_ctime
             if process_alive(int(matched["pid"])) and age < STALE_AFTER_SECONDS:
                 continue
             os.unlink(entry.path)

@@ -15,6 +15,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -100,7 +101,6 @@ def test_a_save_at_any_step_of_the_write_is_never_overwritten(
         stream_everything(monkeypatch)
         suffix = ".csv"
     path = make_tracker(tmp_path / "t", suffix)
-    read = path.read_bytes()
     sidecar = path.with_name(path.name + ".syncer.json")
     with monkeypatch.context() as patch:
         saved = saving_at(patch, path, step, SAVES[save])
@@ -110,9 +110,7 @@ def test_a_save_at_any_step_of_the_write_is_never_overwritten(
     assert "synced" not in run.output.split("failed")[0]
     assert path.read_bytes() == saved["bytes"]  # exactly the person's save, not a byte of ours
     assert not sidecar.exists()
-    bak = path.with_name(path.name + ".bak")
-    if bak.exists():  # made before the save: the version syncer read, never a newer one
-        assert step in ("temp", "replace") and bak.read_bytes() == read, step
+    assert not path.with_name(path.name + ".bak").exists()  # made only with the replace
     assert temp_files(path.parent) == [], failed
 
     again = sync(path)  # the next run plans again, over the person's version
@@ -285,7 +283,9 @@ def test_disk_full_at_each_write_step(
         stream_everything(monkeypatch)
         suffix = ".csv"
     steps, expected = uninterrupted(tmp_path, suffix, monkeypatch)
-    assert steps >= 10  # backup, tracker (and sidecar): each created, written, fsynced, renamed
+    # the backup linked (uncounted), fsynced, renamed; the tracker (and sidecar) each created,
+    # written, fsynced, given its mode, renamed
+    assert steps >= 7
     for k in range(1, steps + 1):
         path = make_tracker(tmp_path / f"step{k}", suffix)
         original = contents(path)
@@ -351,13 +351,19 @@ def test_the_temp_files_of_a_killed_run_are_removed_by_the_next_run(
     assert left and all(name.startswith(f".{path.name}") for name in left), left
     assert any((path.parent / name).stat().st_size > 0 for name in left)
     assert path.read_bytes() == before  # killed before the replace: the old version
+    (link,) = [name for name in left if name.startswith(f".{path.name}.bak")]
+    assert (path.parent / link).samefile(path)  # the backup's link, to the tracker itself
 
     run = sync(path)
     assert run.exit_code == 0, run.output
     assert temp_files(path.parent) == []
+    assert path.with_name(path.name + ".bak").read_bytes() == before
+    assert path.stat().st_nlink == 1
 
 
-def test_only_syncers_own_dead_temp_files_are_removed(tmp_path: Path, alive: int) -> None:
+def test_only_syncers_own_dead_temp_files_are_removed(
+    tmp_path: Path, alive: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     folder = tmp_path / "t"
     folder.mkdir()
     target = folder / "tracker.csv"
@@ -389,8 +395,11 @@ def test_only_syncers_own_dead_temp_files_are_removed(tmp_path: Path, alive: int
     assert person.read_text(encoding="utf-8") == "mine"
 
     old = folder / kept[0]
-    os.utime(old, (1, 1))  # a day-old temp file of a live pid: a reused pid, not a writer
-    assert remove_stale_temps(target) == [old]
+    os.utime(old, (1, 1))  # an old mtime is not an old temp file: a link shares its file's
+    assert old not in remove_stale_temps(target)
+    a_day_later = time.time() + replace_file.STALE_AFTER_SECONDS + 60
+    monkeypatch.setattr(time, "time", lambda: a_day_later)
+    assert remove_stale_temps(target) == [old]  # a day-old temp of a live pid: a reused pid
 
 
 # -- the digest -----------------------------------------------------------------------------------
