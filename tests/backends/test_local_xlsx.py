@@ -227,11 +227,12 @@ def test_tab_and_title_rows(tmp_path: Path) -> None:
 def test_write_keeps_one_backup_and_replaces_it(tmp_path: Path) -> None:
     path = tmp_path / "t.xlsx"
     save_tracker(path, ["Company", "Why"], [["Acme", None]])
-    original = path.read_bytes()
+    original, original_inode = path.read_bytes(), path.stat().st_ino
     backend = open_local(path)
     backend.read()
     backend.write([CellUpdate(2, "Why", "first")], [], SyncState())
     assert (tmp_path / "t.xlsx.bak").read_bytes() == original
+    assert (tmp_path / "t.xlsx.bak").stat().st_ino == original_inode  # linked, not copied
     after_first = path.read_bytes()
     backend.read()
     backend.write([CellUpdate(2, "Why", "second")], [], SyncState())
