@@ -69,8 +69,8 @@ __all__ = [
 #: synced tracker peaks near 5 times its size (the 61 MB file of 100,000 rows at 284 to 315 MB),
 #: so files under 100 MB stay there. Tests set 0 to stream every file.
 STREAM_FROM_BYTES = 100_000_000
-#: A file syncer has not synced yet (no sidecar) peaks near 17 times its size in memory on its
-#: first sync (a 17 MB file of 100,000 rows at 284 to 300 MB: the new columns, drafts and their
+#: A file syncer has not synced yet (no sidecar) peaks near 13 times its size in memory on its
+#: first sync (a 17 MB file of 100,000 rows at 219 MB: the new columns, drafts and their
 #: updates), so it streams from this size.
 FIRST_SYNC_STREAM_FROM_BYTES = 25_000_000
 #: A file of more lines than this streams whatever its size: in memory each row costs about
