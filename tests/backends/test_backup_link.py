@@ -11,8 +11,6 @@ from __future__ import annotations
 import errno
 import os
 import signal
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -28,7 +26,7 @@ from syncer.backends.replace_file import (
     writing,
 )
 from syncer.errors import ConflictError
-from tests.backends.test_local_interrupted import OPTIONS, make_tracker, sync
+from tests.backends.test_local_interrupted import OPTIONS, make_tracker, sync, sync_killed_at
 
 OLD, NEW, NEWER = b"Company\nAcme\n", b"Company,Why\nAcme,new\n", b"Company,Why\nAcme,newer\n"
 
@@ -271,25 +269,10 @@ def test_a_sync_links_the_previous_version_as_the_bak(tmp_path: Path, suffix: st
     assert temp_files(tmp_path) == []
 
 
-KILLED_AFTER_THE_LINK = """
-import os, signal, sys
-from syncer.backends import replace_file
-def kill(step, target):
-    if step == "temp":
-        os.kill(os.getpid(), signal.SIGKILL)
-replace_file.write_step = kill
-from syncer.cli import cli
-cli(["sync", sys.argv[1], "--today", "2026-11-26"])
-"""
-
-
 def test_a_run_killed_after_the_link_leaves_a_temp_the_next_run_removes(tmp_path: Path) -> None:
     path = make_tracker(tmp_path, ".csv")
     before = path.read_bytes()
-    env = {**os.environ, "SYNCER_STATE_DIR": str(tmp_path / "state")}
-    killed = subprocess.run(
-        [sys.executable, "-c", KILLED_AFTER_THE_LINK, str(path)], env=env, capture_output=True
-    )
+    killed = sync_killed_at("temp", path, tmp_path / "state")  # the .bak is linked by then
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     (left,) = temp_files(tmp_path)
     assert left.startswith(f".{path.name}.bak{TEMP_MARK}")

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import csv
 import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -87,6 +89,27 @@ class Killer:
             return outcome
 
         return step
+
+
+_KILLED_AT_STEP = """
+import os, signal, sys
+from syncer.backends import replace_file
+def kill(step, target):
+    if step == sys.argv[2]:
+        os.kill(os.getpid(), signal.SIGKILL)
+replace_file.write_step = kill
+from syncer.cli import cli
+cli(["sync", sys.argv[1], "--today", "2026-11-26"])
+"""
+
+
+def sync_killed_at(step: str, path: Path, state: Path) -> subprocess.CompletedProcess[bytes]:
+    """A real ``syncer sync`` of ``path`` in its own process, killed (SIGKILL) on reaching the
+    write step ``step`` (``replace_file.write_step``), its state in ``state``."""
+    env = {**os.environ, "SYNCER_STATE_DIR": str(state)}
+    return subprocess.run(
+        [sys.executable, "-c", _KILLED_AT_STEP, str(path), step], env=env, capture_output=True
+    )
 
 
 def run_uninterrupted(

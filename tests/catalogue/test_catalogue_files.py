@@ -32,6 +32,7 @@ from tests.backends.test_local_interrupted import (
     contents,
     make_tracker,
     saved_by_a_person,
+    sync_killed_at,
 )
 from tests.backends.test_local_interrupted import sync as sync_tracker
 from tests.catalogue.helpers import assert_tracker_failed, sync
@@ -310,17 +311,6 @@ def test_disk_full_at_each_write_step(
 
 # -- temp files of a killed run ------------------------------------------------------------------
 
-KILLED_AT_REPLACE = """
-import os, signal, sys
-from syncer.backends import replace_file
-def kill(step, target):
-    if step == "replace":
-        os.kill(os.getpid(), signal.SIGKILL)
-replace_file.write_step = kill
-from syncer.cli import cli
-cli(["sync", sys.argv[1], "--today", "2026-11-26"])
-"""
-
 
 def dead_pid() -> int:
     child = subprocess.Popen([sys.executable, "-c", "pass"])
@@ -342,10 +332,7 @@ def test_the_temp_files_of_a_killed_run_are_removed_by_the_next_run(
 ) -> None:
     path = make_tracker(tmp_path / "t", suffix)
     before = path.read_bytes()
-    env = {**os.environ, "SYNCER_STATE_DIR": str(tmp_path / "state")}
-    killed = subprocess.run(
-        [sys.executable, "-c", KILLED_AT_REPLACE, str(path)], env=env, capture_output=True
-    )
+    killed = sync_killed_at("replace", path, tmp_path / "state")
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     left = temp_files(path.parent)
     assert left and all(name.startswith(f".{path.name}") for name in left), left
