@@ -74,7 +74,6 @@ _SYNCERS = Verdict.SYNCERS
 _INVALID = Urgency.INVALID
 _INVALID_TEXT = Urgency.INVALID.value
 _NO_ACTION = Action.NONE
-
 _TODAY_WORD = re.compile(r"\btoday\b")
 
 MISSING_DETAIL = {

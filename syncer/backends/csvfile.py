@@ -293,25 +293,23 @@ class _Loaded:
 class _InMemory(_Loaded):
     """The whole file's text, where each record starts, and the parsed table."""
 
-    def __init__(
-        self, text: str, layout: FileLayout, header_row: int, source: str, *, by_text: bool = True
-    ) -> None:
+    def __init__(self, text: str, layout: FileLayout, header_row: int, source: str) -> None:
         super().__init__(layout, header_row, source)
         self.scanner = _Scanner(text, layout.dialect, source)
         self.starts = array("q")
         self.field_counts = array("l")
         self.rows: Sequence[list[CellValue]] = []
         self.text_rows: _HeldRows | None = None
-        self._parse(by_text)
+        self._parse()
 
-    def _parse(self, by_text: bool) -> None:
+    def _parse(self) -> None:
         width = 0
         values: _RowValues | None = None
         held: _HeldRows | None = None
         rows: list[list[CellValue]] = []
         scanner = self.scanner
         # Rows are kept as text unless the file holds a NUL (which joins a record's fields).
-        by_text = by_text and "\x00" not in scanner.text
+        by_text = "\x00" not in scanner.text
         records = (
             _unquoted_records(scanner)
             if by_text
