@@ -58,6 +58,7 @@ from syncer.ownership import (
     verdict,
 )
 from syncer.parse import RowParser
+from syncer.plan_workers import chunk_ranges, in_parallel, workers_for
 from syncer.resources import templates_dir
 from syncer.results import RowResult
 from syncer.rules import decide, invalid, latest
@@ -104,6 +105,48 @@ class TrackerPlan:
     @property
     def new_columns(self) -> tuple[str, ...]:
         return self.columns.new_columns
+
+    def add(self, part: TrackerPlan) -> None:
+        """Append the plan of the rows below this plan's (``Planner._plan_in_parts``)."""
+        self.rows += part.rows
+        self.updates.add_packed(part.updates)
+        self.state.cells.take(part.state.cells)
+        self.state.data_rows = (self.state.data_rows or 0) + (part.state.data_rows or 0)
+        self.conflicts += part.conflicts
+        self.errors += part.errors
+        self.changed_rows += part.changed_rows
+        self.doc_drafts.update(part.doc_drafts)
+        self.gmail_drafts.update(part.gmail_drafts)
+        self.gmail_contacts.update(part.gmail_contacts)
+
+
+@dataclass(frozen=True)
+class _RowPass:
+    """What planning every row of one plan reads (``Planner._plan_rows``)."""
+
+    data: SheetData
+    parser: RowParser
+    id_index: int
+    held_ids: Sequence[str] | None  # the Row IDs of rows held as text
+    copies: set[int]  # the indexes of rows copied from another (``Planner._copies``)
+    in_use: Container[str]  # every Row ID in the file
+    remember: bool  # rows get a memo (not when drafts go to a Doc or Gmail, nor with inbox)
+    settings: str  # what every row's memo depends on besides its cells
+    doc_links: Mapping[str, str] | None
+    why_notes: Mapping[str, str] | None
+
+
+@dataclass
+class _Extras:
+    """What a pass over rows tells the tracker once, after all its rows."""
+
+    rebuilt: Rebuilt = field(default_factory=Rebuilt)
+    fitted_rows: list[int] = field(default_factory=list)  # text the encoding cannot hold
+
+    def add(self, other: _Extras) -> None:
+        self.rebuilt.rows += other.rebuilt.rows
+        self.rebuilt.kept += other.rebuilt.kept
+        self.fitted_rows += other.fitted_rows
 
 
 def without_unwritten(
@@ -245,26 +288,100 @@ class Planner:
         )
         result, taken, file_ids = _fresh_plan(columns, data.spill)
         result.state.data_rows = 0
-        fitted_rows: list[int] = []  # rows whose text the file's encoding cannot hold as it is
         id_index = columns.owned["row_id"]
         by_text = data.text_rows
         held_ids = by_text.id_texts(id_index) if by_text is not None else None
-        copies = self._copies(data, parser, id_index, file_ids, held_ids)
-        rebuilt = Rebuilt()
+        copies, in_use = self._copies(data, parser, id_index, file_ids, held_ids)
         # Drafts in a Doc or Gmail, and the inbox, are planned twice (before and after
         # publishing): always in full.
         remember = not (self.in_doc or self.in_gmail or self.config.inbox)
-        settings = self._settings(columns) if remember else ""
+        rows = _RowPass(
+            data=data,
+            parser=parser,
+            id_index=id_index,
+            held_ids=held_ids,
+            copies=copies,
+            in_use=in_use,
+            remember=remember,
+            settings=self._settings(columns) if remember else "",
+            doc_links=doc_links,
+            why_notes=why_notes,
+        )
+        count = len(data.rows) if by_text is None else len(by_text)
+        workers = 1 if data.row_source is not None else workers_for(count)
+        if workers == 1:  # a stream's rows are counted as they come
+            indexes = range(count) if data.row_source is None else itertools.count()
+            part = self._plan_rows(rows, indexes, result, taken)
+        else:
+            part = self._plan_in_parts(rows, chunk_ranges(count, workers), result, taken)
+        if part.rebuilt.rows:
+            result.errors.append(part.rebuilt.notice(data.source))
+        if part.fitted_rows and data.text_fitter is not None:
+            result.errors.append(data.text_fitter.note(data.source, part.fitted_rows))
+        return result
+
+    def _plan_in_parts(
+        self, rows: _RowPass, chunks: Sequence[range], result: TrackerPlan, taken: _TakenIds
+    ) -> _Extras:
+        """``_plan_rows`` of each chunk, the first here and the others in worker processes
+        (``plan_workers``), put together in row order: the plan is the one a single pass
+        makes. Rows depend on rows above them only through the Row IDs given out, and a new
+        id never equals one in the file (``new_row_id`` avoids them all), so only two new
+        ids alike in two chunks (a 40-bit hash's collision) could differ: then, as when a
+        worker fails, the rows are planned here again in one pass."""
+
+        def plan_chunk(chunk: range) -> tuple[TrackerPlan, _Extras, set[str]]:
+            part = TrackerPlan(columns=result.columns)
+            part.state.data_rows = 0
+            ids: set[str] = set()
+            return part, self._plan_rows(rows, chunk, part, ids), ids
+
+        parts = in_parallel(chunks, plan_chunk)
+        given = [ids for _part, _extras, ids in parts]
+        if len(set[str]().union(*given)) != sum(map(len, given)):
+            return self._plan_rows(rows, range(chunks[-1].stop), result, taken)
+        extras = _Extras()
+        for part, part_extras, ids in parts:
+            result.add(part)
+            extras.add(part_extras)
+            for row_id in ids:
+                taken.add(row_id)
+        return extras
+
+    def _plan_rows(
+        self,
+        rows: _RowPass,
+        indexes: range | Iterator[int],
+        result: TrackerPlan,
+        taken: _TakenIds,
+    ) -> _Extras:
+        """Plan the rows at ``indexes`` (in order; a count for a stream, all of it) into
+        ``result``; ``taken``: the Row IDs given out so far, to which theirs are added."""
+        data, parser, id_index = rows.data, rows.parser, rows.id_index
+        by_text, held_ids, copies, remember = (
+            data.text_rows,
+            rows.held_ids,
+            rows.copies,
+            rows.remember,
+        )
+        doc_links, why_notes, settings = rows.doc_links, rows.why_notes, rows.settings
+        extras = _Extras()
+        rebuilt, fitted_rows = extras.rebuilt, extras.fitted_rows
         skip = remember and self.incremental
         previous = data.state.cells
         settled_row, settled_text = settled_rows(
-            columns, settings, previous, result.state.cells, self._today_iso
+            result.columns, settings, previous, result.state.cells, self._today_iso
         )
-        rows: Iterable[Sequence[CellValue] | None] = (
-            data.each_row() if by_text is None else itertools.repeat(None, len(by_text))
-        )
+        source: Iterable[Sequence[CellValue] | None]
+        if by_text is not None:
+            source = itertools.repeat(None)
+        elif isinstance(indexes, range):
+            source = itertools.islice(data.rows, indexes.start, indexes.stop)
+        else:
+            source = data.each_row()
         cells: Sequence[CellValue]
-        for index, read in enumerate(rows):
+        data_rows = 0
+        for index, read in zip(indexes, source, strict=False):  # ``source`` may run on
             if read is None:
                 # A row held as text (a csv in memory): settled when its text says so, and
                 # then its values are never built (a settled row is not blank: it was planned).
@@ -278,7 +395,7 @@ class Planner:
                         else settled_text(by_text.texts, index, sheet_row, held_id)
                     )
                     if known is not None:
-                        result.state.data_rows += 1
+                        data_rows += 1
                         taken.add(held_id)
                         result.rows.append(known)
                         continue
@@ -287,7 +404,7 @@ class Planner:
                 cells = read
             if parser.is_blank_row(cells):
                 continue
-            result.state.data_rows += 1
+            data_rows += 1
             sheet_row = data.sheet_row(index)
             if skip and by_text is None and index not in copies:
                 held_id = canonical_text(_cell(cells, id_index)).strip()
@@ -313,10 +430,7 @@ class Planner:
                         "(a copied row?); given a new identity and planned afresh"
                     )
                     memory = RowMemory(memory.remembered, copy=True)
-                in_use = copies.get(index)
-                row_id = new_row_id(
-                    sheet_row, app, taken if in_use is None else _Either(taken, in_use)
-                )
+                row_id = new_row_id(sheet_row, app, _Either(taken, rows.in_use))
             elif row_id not in previous:
                 memory = RowMemory({}, orphan=True, would_have=self._would_have(parser, cells))
             taken.add(row_id)
@@ -347,11 +461,8 @@ class Planner:
                     contact_name=app.contact_name or "",
                 )
             )
-        if rebuilt.rows:
-            result.errors.append(rebuilt.notice(data.source))
-        if fitted_rows and data.text_fitter is not None:
-            result.errors.append(data.text_fitter.note(data.source, fitted_rows))
-        return result
+        result.state.data_rows = (result.state.data_rows or 0) + data_rows
+        return extras
 
     def _decide(self, app: Application, problems: Sequence[object], today: date) -> Decision:
         if problems:
@@ -365,9 +476,11 @@ class Planner:
         id_index: int,
         file_ids: FileIds | None,
         held_ids: Sequence[str] | None,
-    ) -> dict[int, Container[str]]:
-        """The rows that are copies of another row with the same Row ID (index -> the ids
-        in use, which the copy's new id must avoid).
+    ) -> tuple[set[int], Container[str]]:
+        """The rows that are copies of another row with the same Row ID (their indexes), and
+        every Row ID in the file, which a new id must avoid: a row sorted down keeps its id,
+        and a row added where it stood, with the same company and role, would otherwise be
+        given that very id (``new_row_id`` hashes the sheet row) and take its memory.
 
         Of rows sharing an id, the original is the one whose owned cells still hold what the
         plan wants for it today (a copy edited into another application no longer does), and
@@ -396,17 +509,17 @@ class Planner:
         if file_ids is not None:
             groups, in_use = file_ids.duplicates(), file_ids
         if not groups:
-            return {}
+            return set(), in_use
         members = {index for indexes in groups.values() for index in indexes}
         if by_text is None:
             rows = {index: cells for index, cells in enumerate(data.each_row()) if index in members}
         else:
             rows = {index: by_text.cells(index) for index in sorted(members)}
-        copies: dict[int, Container[str]] = {}
+        copies: set[int] = set()
         for indexes in groups.values():
             keeper = max(indexes, key=lambda index: (self._matching(parser, rows[index]), -index))
-            copies.update({index: in_use for index in indexes if index != keeper})
-        return copies
+            copies.update(index for index in indexes if index != keeper)
+        return copies, in_use
 
     def _matching(self, parser: RowParser, cells: Sequence[CellValue]) -> int:
         """How many of a row's owned cells (drafts aside) hold what the plan wants today."""

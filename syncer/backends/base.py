@@ -113,6 +113,10 @@ class StateCells(MutableMapping[str, dict[str, str]]):
             stored = self[row_id]
         return stored.get(name)  # type: ignore[union-attr]
 
+    def take(self, other: StateCells) -> None:
+        """Add ``other``'s rows as they are (packed or not), after this one's."""
+        self._rows.update(other._rows)
+
     def carry(self, row_id: str, source: StateCells) -> None:
         """Keep ``source``'s row as it is (packed or not): the row is settled."""
         self._rows[row_id] = source._rows[row_id]

@@ -109,6 +109,20 @@ class PackedUpdates(Sequence[CellUpdate]):
             self._expected = [""] * size + texts
         self._ends.append(len(self._values))
 
+    def add_packed(self, other: PackedUpdates) -> None:
+        """Append ``other``'s updates, rows below this one's (a plan made in parts)."""
+        size = len(self._values)
+        numbers = [self._shape(columns, fields) for columns, fields in other._shapes]
+        self._rows += other._rows
+        self._row_ids += other._row_ids
+        self._shape_at.extend([numbers[shape] for shape in other._shape_at])
+        self._ends.extend([end + size for end in other._ends])
+        if other._expected is not None:
+            self._expected = (self._expected or [""] * size) + other._expected
+        elif self._expected is not None:
+            self._expected += [""] * len(other._values)
+        self._values += other._values
+
     def append(self, update: CellUpdate) -> None:
         self.add_cell(
             update.row, update.row_id, update.column, update.field, update.value, update.expected

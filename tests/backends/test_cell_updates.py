@@ -4,6 +4,8 @@ time, as it groups any other sequence of updates."""
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterable
+from dataclasses import replace
 from datetime import date, datetime
 
 import pytest
@@ -61,6 +63,24 @@ def test_appending_and_extending_keep_the_order(first: list[CellUpdate], then: l
         packed.append(update)
     packed.extend(then)
     assert list(packed) == first + then
+
+
+@given(update_lists, update_lists)
+def test_a_plan_made_in_parts_holds_its_parts_updates_in_order(
+    first: list[CellUpdate], then: list[CellUpdate]
+) -> None:
+    """``add_packed``: a part's rows come below this one's."""
+    below = [replace(update, row=update.row + 10) for update in then]
+    packed = PackedUpdates(first)
+    packed.add_packed(PackedUpdates(below))
+    assert list(packed) == first + below
+
+    def groups(items: Iterable[RowGroup]) -> list[tuple[object, ...]]:
+        return [(*group[:5], tuple(group.expected)) for group in items]
+
+    assert groups(row_groups(packed)) == groups(row_groups(first)) + groups(row_groups(below))
+    packed.add_packed(PackedUpdates(first))  # shapes met again are shared
+    assert list(packed) == first + below + first
 
 
 @given(update_lists)

@@ -1,0 +1,122 @@
+"""A big plan made in parts at once, on more than one core: worker processes forked from this
+one, each planning a contiguous chunk of rows and sending its part back pickled.
+
+Planning is pure (``syncer.plan``): a forked worker reads the rows, the state and the config as
+this process holds them, without copying them anywhere, and writes nothing but its part to a
+pipe. The planner puts the parts together in row order, and the plan is the one one process
+would make (the tests compare both ways).
+
+Workers are used only where forking is safe and pays: on Linux, for 10,000 rows or more
+(``PARALLEL_FROM_ROWS``), with at least two usable cores, and when this process runs no other
+thread (a thread holding a lock at the fork, say the template cache's, would leave the worker
+waiting for it forever: a coach's trackers synced in parallel threads plan each in one
+process). ``SYNCER_PLAN_WORKERS`` sets how many processes plan at most (``1``: never fork).
+A worker that fails or dies is not an error: its chunk is planned here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+import signal
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from typing import BinaryIO, TypeVar, cast
+
+from syncer.errors import SyncerError
+
+#: Fewer rows than this are planned in one process: forking and the parts' round trip would
+#: cost about what a second core saves.
+PARALLEL_FROM_ROWS = 10_000
+#: Rows each process plans at least; at most this many processes plan.
+MIN_ROWS_PER_WORKER = 5_000
+MAX_WORKERS = 4
+WORKERS_VARIABLE = "SYNCER_PLAN_WORKERS"
+
+_T = TypeVar("_T")
+
+
+def workers_for(rows: int) -> int:
+    """How many processes should plan ``rows`` rows here and now (1: this one alone)."""
+    wanted = _wanted_workers()
+    if wanted <= 1 or rows < PARALLEL_FROM_ROWS:
+        return 1
+    if sys.platform != "linux" or not hasattr(os, "fork") or threading.active_count() > 1:
+        return 1
+    return max(1, min(wanted, rows // MIN_ROWS_PER_WORKER))
+
+
+def _wanted_workers() -> int:
+    setting = os.environ.get(WORKERS_VARIABLE, "").strip()
+    if setting:
+        try:
+            count = int(setting)
+        except ValueError:
+            count = 0
+        if count < 1:
+            raise SyncerError(
+                f"{WORKERS_VARIABLE} must be a whole number of 1 or more: {setting!r}"
+            )
+        return count
+    return min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1, MAX_WORKERS)
+
+
+def chunk_ranges(rows: int, parts: int) -> list[range]:
+    """``range(rows)`` cut into ``parts`` contiguous chunks of near-equal size, in order."""
+    parts = max(1, min(parts, rows)) if rows else 1
+    bounds = [rows * part // parts for part in range(parts + 1)]
+    return [range(bounds[part], bounds[part + 1]) for part in range(parts)]
+
+
+def in_parallel(chunks: Sequence[range], plan: Callable[[range], _T]) -> list[_T]:
+    """``[plan(chunk) for chunk in chunks]``: the first chunk planned here while a forked worker
+    plans each of the others. A worker that fails (an exception, a signal, a part that does
+    not arrive whole) has its chunk planned here afterwards, so the answer is always whole."""
+    workers: list[tuple[int, BinaryIO]] = []
+    try:
+        for chunk in chunks[1:]:
+            workers.append(_fork(plan, chunk))
+        parts = [plan(chunks[0])]
+        for (pid, pipe), chunk in zip(workers, chunks[1:], strict=True):
+            part = _receive(pid, pipe)
+            parts.append(plan(chunk) if part is None else cast(_T, part))
+        workers = []
+        return parts
+    finally:
+        for pid, pipe in workers:  # an exception here: no worker is left behind
+            pipe.close()
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+
+
+def _fork(plan: Callable[[range], object], chunk: range) -> tuple[int, BinaryIO]:
+    reading, writing = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the worker: plan, send, and leave without running this process's exit code
+        status = 1
+        try:
+            os.close(reading)
+            # A stop (Ctrl-C reaches the whole process group) is the parent's to report.
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            with os.fdopen(writing, "wb") as out:
+                pickle.dump(plan(chunk), out, protocol=pickle.HIGHEST_PROTOCOL)
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(writing)
+    return pid, os.fdopen(reading, "rb")
+
+
+def _receive(pid: int, pipe: BinaryIO) -> object | None:
+    """The worker's part, or None when it did not send one whole."""
+    try:
+        with pipe:
+            part: object | None = pickle.load(pipe)
+    except (EOFError, OSError, pickle.UnpicklingError, AttributeError, ValueError):
+        part = None
+    _pid, status = os.waitpid(pid, 0)
+    return part if os.waitstatus_to_exitcode(status) == 0 else None
