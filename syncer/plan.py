@@ -327,8 +327,8 @@ class Planner:
         (``plan_workers``), put together in row order: the plan is the one a single pass
         makes. Rows depend on rows above them only through the Row IDs given out, and a new
         id never equals one in the file (``new_row_id`` avoids them all), so only two new
-        ids alike in two chunks (a 40-bit hash's collision) could differ: then, as when a
-        worker fails, the rows are planned here again in one pass."""
+        ids alike in two chunks (a 40-bit hash's collision) could differ: then the rows are
+        planned here again in one pass (a failed worker's chunk alone is, by ``in_parallel``)."""
 
         def plan_chunk(chunk: range) -> tuple[TrackerPlan, _Extras, set[str]]:
             part = TrackerPlan(columns=result.columns)

@@ -79,10 +79,10 @@ def in_parallel(chunks: Sequence[range], plan: Callable[[range], _T]) -> list[_T
         for chunk in chunks[1:]:
             workers.append(_fork(plan, chunk))
         parts = [plan(chunks[0])]
-        for (pid, pipe), chunk in zip(workers, chunks[1:], strict=True):
-            part = _receive(pid, pipe)
+        for chunk in chunks[1:]:
+            part = _receive(*workers[0])
+            workers.pop(0)  # reaped: never signalled again (its pid may be another's now)
             parts.append(plan(chunk) if part is None else cast(_T, part))
-        workers = []
         return parts
     finally:
         for pid, pipe in workers:  # an exception here: no worker is left behind
