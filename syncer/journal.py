@@ -33,7 +33,15 @@ from json.encoder import encode_basestring as _quote
 from pathlib import Path
 from typing import Any, TypeVar
 
-from syncer.backends.base import Backend, CellUpdate, SheetData, SyncState, canonical_text, digest
+from syncer.backends.base import (
+    Backend,
+    CellUpdate,
+    SheetData,
+    StateCells,
+    SyncState,
+    canonical_text,
+    digest,
+)
 from syncer.backends.cell_updates import PackedUpdates, row_groups
 from syncer.columns import owned_field
 from syncer.errors import SyncerError, TrackerError
@@ -277,7 +285,7 @@ def _added_columns(
     """
     position = {header: index for index, header in enumerate(new_columns)}
     fields = [owned_field(header) or "" for header in new_columns]
-    remembered = state.cells if state is not None else {}
+    remembered = state.cells if state is not None else StateCells()
     cells = 0
     row_id: str | None = None  # a row's updates come together: a row is one piece
     sheet_row = 0
@@ -302,7 +310,7 @@ def _added_columns(
                     )
                 row_id, sheet_row = group_id, row
                 digests = [_NOT_WRITTEN] * len(position)
-                stored = remembered.get(row_id) or {}
+                stored = remembered.pairs(row_id)
             digests[at] = stored.get(name) or digest(canonical_text(value))
             fields[at] = name
             cells += 1

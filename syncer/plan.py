@@ -334,7 +334,9 @@ class Planner:
             part = TrackerPlan(columns=result.columns)
             part.state.data_rows = 0
             ids: set[str] = set()
-            return part, self._plan_rows(rows, chunk, part, ids), ids
+            extras = self._plan_rows(rows, chunk, part, ids)
+            part.state.cells.pack_rows()  # here, in parallel: it is stored packed
+            return part, extras, ids
 
         parts = in_parallel(chunks, plan_chunk)
         given = [ids for _part, _extras, ids in parts]

@@ -371,6 +371,12 @@ class SpilledCells(StateCells):
             raise KeyError(row_id)
         return unpack(packed)
 
+    def pairs(self, row_id: str) -> dict[str, str]:
+        if row_id in self._rows:
+            return super().pairs(row_id)
+        packed = self._on_disk(row_id)
+        return {} if packed is None else unpack(packed)
+
     def get(self, row_id: str, default: Any = None) -> Any:
         try:
             return self[row_id]

@@ -524,3 +524,18 @@ def test_an_added_cell_the_state_has_no_digest_for_is_digested_from_its_value(
     )
     [entry] = read_run(journal.run_id, folder).entries
     assert entry.holds_after("2026-11-26 02:00") and not entry.holds_after("2026-11-26")
+
+
+def test_the_added_columns_line_reads_a_packed_state_and_leaves_it_packed(folder: Path) -> None:
+    """A plan made in parts holds its state packed; the journal reads each row's digests from
+    that text and stores nothing back (unpacked for good, 100,000 rows would double it)."""
+    state = SyncState.from_rows([["r1", "due_date:d1 next_action:n1"]])
+    packed = state.cells.packed_row("r1")
+    updates = PackedUpdates()
+    updates.add_cell(2, "r1", "Next Action", "next_action", "Apply", "")
+    updates.add_cell(2, "r1", "Due", "due_date", "2026-12-01", "")
+    journal = Journal(folder)
+    journal.record("t.csv", updates, ["Next Action", "Due"], state)
+    added = json.loads(journal.path.read_text(encoding="utf-8").splitlines()[1])
+    assert added["rows"] == [[2, "r1", "n1 d1"]]
+    assert state.cells.packed_row("r1") is packed

@@ -228,3 +228,26 @@ def test_a_row_sorted_down_keeps_its_id_when_a_like_row_takes_its_place(
         ids = [row[-1] for row in csv.reader(handle)][1:]
     assert ids[2] == acme[-1]  # the first application keeps its identity
     assert ids[0] not in (acme[-1], beta[-1], "")
+
+
+def test_a_plan_made_in_parts_holds_its_state_packed_as_one_process_plans_it(
+    tmp_path: Path, workers: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The parts' state rows cross the pipe as their packed text (a string a row, as the state
+    is stored), not as dicts of pairs: the same pairs, for a third of the memory."""
+    rng = random.Random(7)
+    header = [*DEFAULT_HEADERS, "My Notes"]
+    rows = [_random_row(rng, n, START) for n in range(12)]
+    body = [[row.get(h, "") for h in header] for row in rows]
+    path = write_csv(tmp_path / "t.csv", header, body)
+    now = datetime.combine(START, datetime.min.time())
+    options = RunOptions(today=START, now=now, dry_run=True)
+    monkeypatch.setenv(plan_workers.WORKERS_VARIABLE, "1")
+    _result, alone = sync_tracker(TrackerConfig(source=str(path)), options)
+    monkeypatch.setenv(plan_workers.WORKERS_VARIABLE, "3")
+    _result, in_parts = sync_tracker(TrackerConfig(source=str(path)), options)
+    assert alone is not None and in_parts is not None and workers["received"] == 2
+    held = in_parts.state.cells
+    assert len(held) == 12
+    assert all(held.packed_row(row_id) is held.packed_row(row_id) for row_id in held)
+    assert held == alone.state.cells

@@ -492,6 +492,7 @@ def test_the_previous_state_fetches_the_expected_row_ids_a_few_queries_at_a_time
         assert len(queries) == 3  # 12 distinct ids, 4 a query; nothing looked up one by one
         assert cells.get("r7") == {"_p": "m7", "due_date": "d7"}  # not expected: its own query
         assert len(queries) == 4
+        assert cells.pairs("r9") == {"_p": "m9", "due_date": "d9"} and cells.pairs("nope") == {}
         cells.add_packed([("r8", "_p:new")])  # a write forgets what was fetched
         assert cells.value("r8", "_p") == "new"
     finally:

@@ -77,6 +77,14 @@ class StateCells(MutableMapping[str, dict[str, str]]):
             value = self._rows[row_id] = unpack(value)
         return value  # type: ignore[return-value]
 
+    def pairs(self, row_id: str) -> dict[str, str]:
+        """A row's pairs ({} for no row), a packed row unpacked for the caller alone: it stays
+        packed (a reader of every row once, like the journal, would unpack the whole state)."""
+        value = self._rows.get(row_id)
+        if value is None:
+            return {}
+        return unpack(value) if type(value) is str else value  # type: ignore[return-value]
+
     def get(self, row_id: str, default: Any = None) -> Any:
         return self[row_id] if row_id in self._rows else default
 
@@ -116,6 +124,15 @@ class StateCells(MutableMapping[str, dict[str, str]]):
     def take(self, other: StateCells) -> None:
         """Add ``other``'s rows as they are (packed or not), after this one's."""
         self._rows.update(other._rows)
+
+    def pack_rows(self) -> None:
+        """Hold every row as its packed text (a plan's part sent from a worker process: a
+        string per row crosses the pipe and lives in memory for a third of its dict's cost,
+        and the state is stored packed anyway)."""
+        rows = self._rows
+        for row_id, stored in rows.items():
+            if type(stored) is not str:
+                rows[row_id] = pack(stored)  # type: ignore[arg-type]
 
     def carry(self, row_id: str, source: StateCells) -> None:
         """Keep ``source``'s row as it is (packed or not): the row is settled."""

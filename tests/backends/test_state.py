@@ -51,3 +51,21 @@ def test_rows_stay_packed_until_asked_for_and_compare_by_their_pairs() -> None:
     planned.cells["r2"]["why"] = "changed"
     assert planned != stored
     assert SyncState({"r1": {}}) != SyncState({"r2": {}})
+
+
+@given(st.dictionaries(row_ids, st.dictionaries(names, digests)))
+def test_rows_packed_in_place_hold_the_same_pairs(cells: dict[str, dict[str, str]]) -> None:
+    state = StateCells({row_id: dict(pairs) for row_id, pairs in cells.items()})
+    state.pack_rows()
+    # Held as text: the same string each time it is asked for, not one packed afresh.
+    assert all(state.packed_row(row_id) is state.packed_row(row_id) for row_id in cells)
+    assert state == StateCells(cells)
+
+
+def test_a_rows_pairs_are_read_without_unpacking_it_for_good() -> None:
+    cells = StateCells.from_packed([("r1", "why:ab due_date:cd")])
+    assert cells.pairs("r1") == {"why": "ab", "due_date": "cd"}
+    assert cells.pairs("absent") == {}
+    assert cells.packed_row("r1") == "why:ab due_date:cd"  # still the text it was stored as
+    cells["r2"] = {"why": "ef"}
+    assert cells.pairs("r2") is cells["r2"]  # a row held as pairs is those pairs
