@@ -60,7 +60,7 @@ from syncer.ownership import (
 from syncer.parse import RowParser
 from syncer.plan_workers import chunk_ranges, in_parallel, workers_for
 from syncer.resources import templates_dir
-from syncer.results import RowResult
+from syncer.results import RowColumns, RowResult, row_columns, rows_from_columns
 from syncer.rules import decide, invalid, latest
 from syncer.settled import settled_rows
 from syncer.spill import FileIds, Spill, message_log, row_log, update_log
@@ -330,7 +330,7 @@ class Planner:
         ids alike in two chunks (a 40-bit hash's collision) could differ: then the rows are
         planned here again in one pass (a failed worker's chunk alone is, by ``in_parallel``)."""
 
-        def plan_chunk(chunk: range) -> tuple[TrackerPlan, _Extras, set[str]]:
+        def plan_chunk(chunk: range) -> _Part:
             part = TrackerPlan(columns=result.columns)
             part.state.data_rows = 0
             ids: set[str] = set()
@@ -338,16 +338,16 @@ class Planner:
             part.state.cells.pack_rows()  # here, in parallel: it is stored packed
             return part, extras, ids
 
-        parts = in_parallel(chunks, plan_chunk)
+        parts = in_parallel(chunks, plan_chunk, _sent_part, _received_part)
         given = [ids for _part, _extras, ids in parts]
-        if len(set[str]().union(*given)) != sum(map(len, given)):
+        if any(not one.isdisjoint(other) for one, other in itertools.combinations(given, 2)):
             return self._plan_rows(rows, range(chunks[-1].stop), result, taken)
+        del given  # ``taken`` is not asked again: no row is planned after these
         extras = _Extras()
-        for part, part_extras, ids in parts:
+        while parts:
+            part, part_extras, _ids = parts.pop(0)  # each part let go once joined
             result.add(part)
             extras.add(part_extras)
-            for row_id in ids:
-                taken.add(row_id)
         return extras
 
     def _plan_rows(
@@ -750,6 +750,23 @@ class Planner:
                 f"({column_letter(index)}{sheet_row}): {why}"
             )
         return marker
+
+
+_Part = tuple[TrackerPlan, _Extras, set[str]]
+
+
+def _sent_part(part: _Part) -> tuple[_Part, RowColumns]:
+    """A worker's part as it is pickled: its rows' plans as columns (``row_columns``)."""
+    plan, extras, ids = part
+    columns = row_columns(plan.rows)
+    plan.rows = []
+    return (plan, extras, ids), columns
+
+
+def _received_part(sent: tuple[_Part, RowColumns]) -> _Part:
+    (plan, extras, ids), columns = sent
+    plan.rows = rows_from_columns(columns)
+    return plan, extras, ids
 
 
 def _cell(cells: Sequence[CellValue], index: int) -> CellValue:

@@ -23,7 +23,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Sequence
-from typing import BinaryIO, TypeVar, cast
+from typing import Any, BinaryIO, TypeVar
 
 from syncer.errors import SyncerError
 
@@ -70,19 +70,26 @@ def chunk_ranges(rows: int, parts: int) -> list[range]:
     return [range(bounds[part], bounds[part + 1]) for part in range(parts)]
 
 
-def in_parallel(chunks: Sequence[range], plan: Callable[[range], _T]) -> list[_T]:
+def in_parallel(
+    chunks: Sequence[range],
+    plan: Callable[[range], _T],
+    send: Callable[[_T], object] = lambda part: part,
+    take: Callable[[Any], _T] = lambda sent: sent,
+) -> list[_T]:
     """``[plan(chunk) for chunk in chunks]``: the first chunk planned here while a forked worker
-    plans each of the others. A worker that fails (an exception, a signal, a part that does
-    not arrive whole) has its chunk planned here afterwards, so the answer is always whole."""
+    plans each of the others and pickles ``send(part)`` back, which ``take`` turns into the
+    part again (a shape quicker to pickle). A worker that fails (an exception, a signal, a
+    part that does not arrive whole) has its chunk planned here afterwards, so the answer is
+    always whole."""
     workers: list[tuple[int, BinaryIO]] = []
     try:
         for chunk in chunks[1:]:
-            workers.append(_fork(plan, chunk))
+            workers.append(_fork(lambda chunk: send(plan(chunk)), chunk))
         parts = [plan(chunks[0])]
         for chunk in chunks[1:]:
-            part = _receive(*workers[0])
+            sent = _receive(*workers[0])
             workers.pop(0)  # reaped: never signalled again (its pid may be another's now)
-            parts.append(plan(chunk) if part is None else cast(_T, part))
+            parts.append(plan(chunk) if sent is None else take(sent))
         return parts
     finally:
         for pid, pipe in workers:  # an exception here: no worker is left behind

@@ -22,7 +22,8 @@ import syncer.plan
 from syncer import plan_workers
 from syncer.config import TrackerConfig
 from syncer.errors import SyncerError
-from syncer.model import Application
+from syncer.model import Action, Application, Decision, Urgency
+from syncer.results import RowResult, row_columns, rows_from_columns
 from syncer.sync import RunOptions, sync_tracker
 from tests.test_incremental import START, _edit_a_few, _random_row
 from tests.trackers import DEFAULT_HEADERS, write_csv
@@ -251,3 +252,28 @@ def test_a_plan_made_in_parts_holds_its_state_packed_as_one_process_plans_it(
     assert len(held) == 12
     assert all(held.packed_row(row_id) is held.packed_row(row_id) for row_id in held)
     assert held == alone.state.cells
+
+
+decisions = st.builds(
+    Decision,
+    st.none() | st.sampled_from(Action),
+    st.none() | st.dates(),
+    st.sampled_from(Urgency),
+    st.text(max_size=20),
+)
+
+
+@given(st.lists(decisions, min_size=1, max_size=4), st.lists(st.integers(0, 3), max_size=30))
+def test_rows_sent_as_columns_come_back_equal_sharing_their_decisions(
+    shared: list[Decision], picks: list[int]
+) -> None:
+    rows = [
+        RowResult(n + 2, f"Co {n}", "Dev", shared[pick % len(shared)], f"C{n}", link)
+        for n, pick in enumerate(picks)
+        for link in [f"#{n}" if n % 2 else None]
+    ]
+    back = rows_from_columns(row_columns(rows))
+    assert back == rows
+    alike = {(id(a.decision), id(b.decision)) for a, b in zip(rows, back, strict=True)}
+    # One decision back for each one sent: shared where they were shared, and only there.
+    assert len(alike) == len({mine for mine, _ in alike}) == len({theirs for _, theirs in alike})

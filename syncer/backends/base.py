@@ -122,8 +122,13 @@ class StateCells(MutableMapping[str, dict[str, str]]):
         return stored.get(name)  # type: ignore[union-attr]
 
     def take(self, other: StateCells) -> None:
-        """Add ``other``'s rows as they are (packed or not), after this one's."""
-        self._rows.update(other._rows)
+        """Move ``other``'s rows here as they are (packed or not), after this one's; ``other``
+        is left empty (into an empty state, its rows' table itself moves: no copy of it)."""
+        if self._rows:
+            self._rows.update(other._rows)
+        else:
+            self._rows = other._rows
+        other._rows = {}
 
     def pack_rows(self) -> None:
         """Hold every row as its packed text (a plan's part sent from a worker process: a

@@ -69,3 +69,14 @@ def test_a_rows_pairs_are_read_without_unpacking_it_for_good() -> None:
     assert cells.packed_row("r1") == "why:ab due_date:cd"  # still the text it was stored as
     cells["r2"] = {"why": "ef"}
     assert cells.pairs("r2") is cells["r2"]  # a row held as pairs is those pairs
+
+
+def test_rows_taken_from_another_state_move_here_after_its_own() -> None:
+    first, second, third = StateCells(), StateCells({"r2": {"why": "b"}}), StateCells()
+    third.add_packed([("r1", "why:c"), ("r3", "why:d")])
+    first.take(second)
+    first.take(third)
+    assert list(first) == ["r2", "r1", "r3"] and first.packed_row("r1") == "why:c"
+    assert len(second) == len(third) == 0  # moved, not shared: a later change is not theirs
+    first["r2"]["why"] = "changed"
+    assert first["r2"] == {"why": "changed"}
