@@ -5,6 +5,7 @@ quotes undone (``_unquoted_records``)."""
 from __future__ import annotations
 
 import csv
+import re
 from array import array
 from collections.abc import Iterator, Sequence
 from typing import overload
@@ -227,6 +228,15 @@ class _NotOneLine(Exception):
     pass
 
 
+#: A record's extent where its quotes pair up: up to the first line ending with an even count
+#: of quotes before it. That is the scanner's extent (``_Scanner.record_extent``) whenever the
+#: csv module then reads the text as one whole record: where a quote inside an unquoted field
+#: (``5" screen``) throws the count off, the text is two records or part of one, and the module
+#: stops at the line ending inside it (csv.Error) or asks for more (``_NotOneLine``). A third
+#: of the regular expression's time on a synced file, whose drafts are quoted.
+_BALANCED = re.compile(r'[^"\n]*(?:"[^"]*"[^"\n]*)*(?:\n|\Z)')
+
+
 def _unquoted_records(scanner: _Scanner) -> Iterator[tuple[int, int, list[str], bool]]:
     """``_Scanner.records`` with each field's value (``field_value``) in place of its raw text,
     and whether the record has quotes: (start, stop, fields, quoted).
@@ -250,9 +260,10 @@ def _unquoted_records(scanner: _Scanner) -> Iterator[tuple[int, int, list[str], 
             position = stop
             continue
         fields: list[str] | None = None
-        matched = scanner.record_extent(position)
-        if matched is not None and by_module:
-            stop, body = matched
+        balanced = _BALANCED.match(text, position) if by_module else None
+        if balanced is not None:
+            stop = balanced.end()
+            body = text[position : scanner.body_end(position, stop)]
             if "\r" not in body:
                 one_line.text = body
                 try:
