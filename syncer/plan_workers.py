@@ -16,16 +16,12 @@ A worker that fails or dies is not an error: its chunk is planned here.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import pickle
-import signal
-import sys
-import threading
 from collections.abc import Callable, Sequence
-from typing import Any, BinaryIO, TypeVar
+from typing import Any, TypeVar
 
 from syncer.errors import SyncerError
+from syncer.forked import Forked, can_fork
 
 #: Fewer rows than this are planned in one process: forking and the parts' round trip would
 #: cost about what a second core saves.
@@ -43,7 +39,7 @@ def workers_for(rows: int) -> int:
     wanted = _wanted_workers()
     if wanted <= 1 or rows < PARALLEL_FROM_ROWS:
         return 1
-    if sys.platform != "linux" or not hasattr(os, "fork") or threading.active_count() > 1:
+    if not can_fork():
         return 1
     return max(1, min(wanted, rows // MIN_ROWS_PER_WORKER))
 
@@ -81,49 +77,28 @@ def in_parallel(
     part again (a shape quicker to pickle). A worker that fails (an exception, a signal, a
     part that does not arrive whole) has its chunk planned here afterwards, so the answer is
     always whole."""
-    workers: list[tuple[int, BinaryIO]] = []
+    workers: list[Forked[object]] = []
     try:
         for chunk in chunks[1:]:
             workers.append(_fork(lambda chunk: send(plan(chunk)), chunk))
         parts = [plan(chunks[0])]
         for chunk in chunks[1:]:
-            sent = _receive(*workers[0])
+            sent = _receive(workers[0])
             workers.pop(0)  # reaped: never signalled again (its pid may be another's now)
             parts.append(plan(chunk) if sent is None else take(sent))
         return parts
     finally:
-        for pid, pipe in workers:  # an exception here: no worker is left behind
-            pipe.close()
-            with contextlib.suppress(OSError):
-                os.kill(pid, signal.SIGKILL)
-                os.waitpid(pid, 0)
+        for worker in workers:  # an exception here: no worker is left behind
+            worker.cancel()
 
 
-def _fork(plan: Callable[[range], object], chunk: range) -> tuple[int, BinaryIO]:
-    reading, writing = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the worker: plan, send, and leave without running this process's exit code
-        status = 1
-        try:
-            os.close(reading)
-            # A stop (Ctrl-C reaches the whole process group) is the parent's to report.
-            signal.signal(signal.SIGINT, signal.SIG_DFL)
-            signal.signal(signal.SIGTERM, signal.SIG_DFL)
-            with os.fdopen(writing, "wb") as out:
-                pickle.dump(plan(chunk), out, protocol=pickle.HIGHEST_PROTOCOL)
-            status = 0
-        finally:
-            os._exit(status)
-    os.close(writing)
-    return pid, os.fdopen(reading, "rb")
+def _fork(plan: Callable[[range], object], chunk: range) -> Forked[object]:
+    return Forked(lambda: plan(chunk))
 
 
-def _receive(pid: int, pipe: BinaryIO) -> object | None:
+def _receive(worker: Forked[object]) -> object | None:
     """The worker's part, or None when it did not send one whole."""
     try:
-        with pipe:
-            part: object | None = pickle.load(pipe)
-    except (EOFError, OSError, pickle.UnpicklingError, AttributeError, ValueError):
-        part = None
-    _pid, status = os.waitpid(pid, 0)
-    return part if os.waitstatus_to_exitcode(status) == 0 else None
+        return worker.result()
+    except Exception:  # its bug, its death, its cut answer: the chunk is planned here
+        return None

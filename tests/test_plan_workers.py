@@ -22,6 +22,7 @@ import syncer.plan
 from syncer import plan_workers
 from syncer.config import TrackerConfig
 from syncer.errors import SyncerError
+from syncer.forked import Forked
 from syncer.model import Action, Application, Decision, Urgency
 from syncer.results import RowResult, row_columns, rows_from_columns
 from syncer.sync import RunOptions, sync_tracker
@@ -42,8 +43,8 @@ def workers(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, int]]:
         counts["forked"] += 1
         return real_fork(plan, chunk)
 
-    def receive(pid, pipe):  # type: ignore[no-untyped-def]
-        part = real_receive(pid, pipe)
+    def receive(worker):  # type: ignore[no-untyped-def]
+        part = real_receive(worker)
         counts["received"] += part is not None
         return part
 
@@ -119,12 +120,12 @@ def test_no_worker_outlives_a_failure_here() -> None:
 
     def plan(chunk: range) -> list[int]:
         if os.getpid() == parent:
-            started.extend(pid for pid, _pipe in plan_workers_started)
+            started.extend(worker.pid for worker in plan_workers_started)
             raise KeyboardInterrupt
         signal.pause()  # a worker that would never finish
         return list(chunk)
 
-    plan_workers_started: list[tuple[int, object]] = []
+    plan_workers_started: list[Forked[object]] = []
     real_fork = plan_workers._fork
 
     def fork(plan, chunk):  # type: ignore[no-untyped-def]
