@@ -81,6 +81,9 @@ FIRST_SYNC_STREAM_FROM_BYTES = 25_000_000
 #: 1.6 KB (4 columns) to 2.9 KB (34 columns) besides its text, so 300,000 short rows (10 MB
 #: fresh, 95 MB synced) peaked at 522 and 611 MB. 120,000 rows stay near 350 MB at most.
 STREAM_FROM_ROWS = 120_000
+#: A state of this many rows or more is written beside the file by a forked child (a 100,000-row
+#: sidecar takes 0.25 s to write, and the file's rewrite about as long).
+SIDECAR_ASIDE_FROM_ROWS = 10_000
 _SHARED_TEXTS = 50_000  # distinct texts shared by rows not all held, before starting afresh
 _STRETCH = 1 << 20  # characters of unchanged text written at once
 
@@ -203,6 +206,9 @@ class CsvBackend(Backend):
             expected=loaded.version,
             companions=companions,
             source=self.source,
+            # A big state's sidecar is written by a child while this process writes the file
+            # (never a streamed one's: its state is in SQLite, which a fork must not share).
+            aside=isinstance(loaded, _InMemory) and len(state.cells) >= SIDECAR_ASIDE_FROM_ROWS,
         )
         self._loaded = None
 

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import IO
 
 from syncer.errors import ConflictError, TrackerError, os_cause
+from syncer.forked import Forked, can_fork
 
 Writer = Callable[[IO[bytes]], object]
 
@@ -151,6 +152,7 @@ def atomic_write(
     like: Path | None = None,
     mode: int | None = None,
     source: str | None = None,
+    aside: bool = False,
 ) -> None:
     """Replace ``path`` (through a symlink) with what ``write`` writes; see the module doc.
 
@@ -158,7 +160,9 @@ def atomic_write(
     ``companions`` (a csv's sidecar) are staged as temp files before the replace (so a full
     disk fails them all before anything changes); the ``.bak`` is replaced just before the file,
     the companions just after it. A new file takes the owner and mode of ``like`` (companions:
-    of ``path``'s file), else the umask's mode; ``mode`` forces the mode.
+    of ``path``'s file), else the umask's mode; ``mode`` forces the mode. With ``aside`` the
+    companions are written by a forked child while this process writes the file, where forking
+    is safe (``forked.can_fork``): a big csv's sidecar costs its nightly run no time then.
     """
     target = Path(os.path.realpath(path))
     name = source or str(path)
@@ -177,15 +181,25 @@ def atomic_write(
             at = bak.target
             _stage_backup(bak, target, name, expected)
         write_step("temp", target)
-        files = [(target, write, like or target)]
-        files += [
-            (Path(os.path.realpath(other)), other_write, target)
+        main = _Staged(target, like=like or target, mode=mode)
+        others = [
+            (_Staged(Path(os.path.realpath(other)), like=target, mode=mode), other_write)
             for other, other_write in companions
         ]
-        for file, file_write, file_like in files:
-            at = file
-            staged.append(_Staged(file, like=file_like, mode=mode))
-            staged[-1].write(file_write)
+        staged = [main, *(other for other, _write in others)]
+        aside = aside and bool(others) and can_fork()
+        if aside:
+            for other, other_write in others:
+                at = other.target
+                other.write_aside(other_write)
+        at = target
+        main.write(write)
+        for other, other_write in others:
+            at = other.target
+            if aside:
+                other.finish()
+            else:
+                other.write(other_write)
         write_step("replace", target)
         if expected is not None:
             check_unchanged(target, name, expected)
@@ -232,11 +246,31 @@ class _Staged:
         self.like = target if target.exists() else like
         self.mode = mode
         self.temp: Path | None = None
+        self._aside: Forked[object] | None = None
 
     def write(self, write: Writer) -> object:
         temp = self._new_temp()
         descriptor = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
         self.temp = temp
+        return self._fill(descriptor, temp, write)
+
+    def write_aside(self, write: Writer) -> None:
+        """``write``, in a forked child while this process goes on: ``finish`` waits for it
+        (and raises the error it met, a full disk say)."""
+        temp = self._new_temp()  # named after this process: never taken for a dead run's
+        descriptor = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+        self.temp = temp
+        try:
+            self._aside = Forked(lambda: self._fill(descriptor, temp, write))
+        finally:
+            os.close(descriptor)  # the child's copy is the one written
+
+    def finish(self) -> None:
+        aside, self._aside = self._aside, None
+        assert aside is not None, "finish() without write_aside()"
+        aside.result()
+
+    def _fill(self, descriptor: int, temp: Path, write: Writer) -> object:
         with os.fdopen(descriptor, "wb") as out:
             outcome = write(out)
             out.flush()
@@ -275,6 +309,9 @@ class _Staged:
         _fsync_folder(self.target.parent)
 
     def discard(self) -> None:
+        if self._aside is not None:  # still writing: stopped before its temp file goes
+            self._aside.cancel()
+            self._aside = None
         if self.temp is not None:
             self.temp.unlink(missing_ok=True)
             self.temp = None
