@@ -11,13 +11,23 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from syncer.backends.base import Backend, CellUpdate, SheetData, SyncState, canonical_text
 from syncer.backends.cell_updates import PackedUpdates
 from syncer.backends.local import open_local
 from syncer.config import TrackerConfig
 from syncer.errors import NotFoundError, SyncerError, TrackerError
-from syncer.journal import Journal, journal_dir, list_runs, new_run_id, read_run
+from syncer.journal import (
+    Journal,
+    _cell_lines,
+    _quote,
+    journal_dir,
+    list_runs,
+    new_run_id,
+    read_run,
+)
 from syncer.results import TrackerResult
 from syncer.sync import RunOptions, open_backend, sync_tracker
 from syncer.undo import undo
@@ -539,3 +549,42 @@ def test_the_added_columns_line_reads_a_packed_state_and_leaves_it_packed(folder
     added = json.loads(journal.path.read_text(encoding="utf-8").splitlines()[1])
     assert added["rows"] == [[2, "r1", "n1 d1"]]
     assert state.cells.packed_row("r1") is packed
+
+
+_texts = st.text(st.characters(codec="utf-8"), max_size=8)
+_values = st.none() | _texts | st.dates() | st.datetimes() | st.integers() | st.floats()
+_cells = st.tuples(
+    st.integers(1, 4), st.sampled_from(["r1", "r2", "ré\u2028"]), _texts, _texts, _values, _texts
+)
+
+
+@given(st.lists(_cells, max_size=12), st.booleans())
+def test_cell_lines_are_what_json_dumps_writes(
+    cells: list[tuple[int, str, str, str, object, str]], packed: bool
+) -> None:
+    updates = [
+        CellUpdate(row, column, value, row_id, before, name)  # type: ignore[arg-type]
+        for row, row_id, column, name, value, before in cells
+    ]
+    if packed:
+        updates = PackedUpdates(updates)  # type: ignore[assignment]
+    source = "trackers/t\u00e9.csv"
+    lines = "".join(_cell_lines(source, _quote(source), updates))
+    expected = "".join(
+        json.dumps(
+            {
+                "type": "cell",
+                "source": source,
+                "row": u.row,
+                "row_id": u.row_id,
+                "column": u.column,
+                "field": u.field,
+                "before": u.expected,
+                "after": canonical_text(u.value),
+            },
+            ensure_ascii=False,
+        )
+        + "\n"
+        for u in updates
+    )
+    assert lines == expected
