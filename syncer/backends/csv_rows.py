@@ -8,6 +8,7 @@ import csv
 import re
 from array import array
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import overload
 
 from syncer.backends.base import canonical_text
@@ -76,6 +77,20 @@ class _RowValues:
         return row
 
 
+@dataclass
+class HeldPart:
+    """What ``_HeldRows.read`` kept of a stretch of records: where each starts, its field
+    count and what the held rows keep of it; the widest record's width, and where the last one
+    stops (its start when there is none)."""
+
+    starts: array[int] = field(default_factory=lambda: array("q"))
+    counts: array[int] = field(default_factory=lambda: array("l"))
+    joined: list[str | None] = field(default_factory=list)
+    ids: list[str] = field(default_factory=list)
+    width: int = 0
+    stop: int = 0
+
+
 class _HeldRows(Sequence[list[CellValue]]):
     """A held file's data rows, each built from its record's text when first asked for.
 
@@ -105,14 +120,34 @@ class _HeldRows(Sequence[list[CellValue]]):
             (column, kind, {}) for column, kind, _ in values.owned if kind in _DATED
         ]
 
-    def add(self, start: int, fields: list[str], quoted: bool) -> None:
-        """The next data record, from ``start``: its fields unquoted (``quoted``: it has
-        quotes, so its fields are kept, joined, as the text holds them otherwise)."""
-        self._joined.append("\x00".join(fields) if quoted else None)
-        self._starts.append(start)
+    def read(self, start: int, end: int) -> HeldPart:
+        """The data records of the text from ``start`` (a record's start) to ``end`` (where
+        the last one stops, or beyond it), kept as ``take`` adds them: a record with quotes
+        as its unquoted fields joined by NUL (the file holds them nowhere), and its Row ID."""
+        part = HeldPart(stop=start)
+        starts, counts, joined, ids = part.starts, part.counts, part.joined, part.ids
         column = self.id_column
-        row_id = fields[column] if column is not None and column < len(fields) else ""
-        self._ids.append(restore_neutralised(row_id).strip() if row_id else "")
+        width = 0
+        for at, stop, fields, quoted in _unquoted_records(self._scanner, start, end):
+            starts.append(at)
+            counts.append(len(fields))
+            width = max(width, len(fields))
+            joined.append("\x00".join(fields) if quoted else None)
+            row_id = fields[column] if column is not None and column < len(fields) else ""
+            ids.append(restore_neutralised(row_id).strip() if row_id else "")
+            part.stop = stop
+        part.width = width
+        return part
+
+    @property
+    def text(self) -> str:
+        return self._scanner.text
+
+    def take(self, part: HeldPart) -> None:
+        """Add the records ``read`` kept, after the ones held (in the file's order)."""
+        self._starts.extend(part.starts)
+        self._joined += part.joined
+        self._ids += part.ids
 
     def done(self, end: int) -> None:
         self._starts.append(end)
@@ -237,9 +272,33 @@ class _NotOneLine(Exception):
 _BALANCED = re.compile(r'[^"\n]*(?:"[^"]*"[^"\n]*)*(?:\n|\Z)')
 
 
-def _unquoted_records(scanner: _Scanner) -> Iterator[tuple[int, int, list[str], bool]]:
+def split_held(text: str, start: int, newline: str = "\n", *, lines: int = 1_000) -> int | None:
+    """A likely record start near the middle of ``text[start:]`` (``start``: a record's): the
+    first line start past the middle with an even count of quotes before it, looked for over
+    ``lines`` lines at most (None when there is none). Only likely: a quote inside an unquoted
+    field (``5" screen``) throws the count off, which the caller finds out (the records read
+    from ``start`` do not stop there) and reads on instead."""
+    line = text.find(newline, start + (len(text) - start) // 2)
+    if line < 0:
+        return None
+    quotes = text.count('"', start, line)
+    for _ in range(lines):
+        if quotes % 2 == 0:
+            return line + 1 if line + 1 < len(text) else None
+        after = text.find(newline, line + 1)
+        if after < 0:
+            return None
+        quotes += text.count('"', line, after)
+        line = after
+    return None
+
+
+def _unquoted_records(
+    scanner: _Scanner, position: int = 0, end: int | None = None
+) -> Iterator[tuple[int, int, list[str], bool]]:
     """``_Scanner.records`` with each field's value (``field_value``) in place of its raw text,
-    and whether the record has quotes: (start, stop, fields, quoted).
+    and whether the record has quotes: (start, stop, fields, quoted); from the record at
+    ``position`` to the last that starts before ``end``.
 
     A record with quotes is split and unquoted by the csv module (in C), which reads one exactly
     as the scanner and ``field_value`` do where the record's text holds no CR (the module ends a
@@ -250,8 +309,9 @@ def _unquoted_records(scanner: _Scanner) -> Iterator[tuple[int, int, list[str], 
     one_line = _OneLine()
     reader = csv.reader(one_line, delimiter=delimiter, quotechar='"', strict=False)
     by_module = newline == "\n"
-    position, length = 0, len(text)
-    while position < length:
+    length = len(text)
+    end = length if end is None else end
+    while position < end:
         line_end = text.find(newline, position)
         stop = length if line_end < 0 else line_end + 1
         if text.find('"', position, stop) < 0:
