@@ -266,9 +266,15 @@ class _Staged:
             os.close(descriptor)  # the child's copy is the one written
 
     def finish(self) -> None:
-        aside, self._aside = self._aside, None
+        aside = self._aside
         assert aside is not None, "finish() without write_aside()"
-        aside.result()
+        try:
+            aside.result()  # reaps the child, whatever it answers
+        except BaseException:
+            aside.cancel()  # a stop while waiting: the child must not outlive it
+            raise
+        finally:
+            self._aside = None
 
     def _fill(self, descriptor: int, temp: Path, write: Writer) -> object:
         with os.fdopen(descriptor, "wb") as out:
