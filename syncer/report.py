@@ -23,8 +23,8 @@ from rich.text import Text
 from syncer.backends.base import canonical_text
 from syncer.model import Urgency
 from syncer.output import planned_phrase, tracker_title
-from syncer.plan import TrackerPlan
 from syncer.results import RowResult, TrackerResult
+from syncer.tracker_plan import TrackerPlan
 
 T = TypeVar("T")
 

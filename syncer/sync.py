@@ -19,8 +19,9 @@ from syncer.backends.base import Backend, CellUpdate, SheetData
 from syncer.config import TrackerConfig, is_local_source
 from syncer.errors import SyncerError, TrackerError, os_cause
 from syncer.gcpause import collector_paused
-from syncer.plan import Planner, TrackerPlan, unwritten, without_unwritten
+from syncer.plan import Planner
 from syncer.results import TrackerResult
+from syncer.tracker_plan import TrackerPlan, unwritten, without_unwritten
 
 if TYPE_CHECKING:
     from syncer.google.gmail import GmailDrafts, GmailOutcome

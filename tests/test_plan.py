@@ -6,7 +6,8 @@ from datetime import date, datetime
 
 from syncer.backends.base import SheetData, canonical_text
 from syncer.config import TrackerConfig
-from syncer.plan import Planner, TrackerPlan
+from syncer.plan import Planner
+from syncer.tracker_plan import TrackerPlan
 
 TODAY = date(2026, 11, 26)
 HEADER = ["Company", "Position", "Stage", "Applied On"]

@@ -22,7 +22,8 @@ from syncer.backends.base import CellUpdate, SheetData, canonical_text
 from syncer.config import TrackerConfig
 from syncer.incremental import MEMO_KEY
 from syncer.model import CellValue
-from syncer.plan import Planner, TrackerPlan
+from syncer.plan import Planner
+from syncer.tracker_plan import TrackerPlan
 from tests.free_text_corpus import CONNECTIONS, FORGOT, TOPICS
 
 TODAY = date(2026, 11, 26)

@@ -14,8 +14,8 @@ from pathlib import Path
 from syncer.backends.base import Backend, CellUpdate, SheetData, SyncState
 from syncer.config import TrackerConfig
 from syncer.incremental import MEMO_KEY
-from syncer.plan import unwritten
 from syncer.sync import RunOptions, open_backend, sync_tracker
+from syncer.tracker_plan import unwritten
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "tracker.csv"
 OPTIONS = RunOptions(today=date(2026, 11, 26), now=datetime(2026, 11, 26, 2, 0))

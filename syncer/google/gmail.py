@@ -36,7 +36,7 @@ from syncer.google.session import google_session
 from syncer.mail import Contact, EmailDraft
 
 if TYPE_CHECKING:
-    from syncer.plan import TrackerPlan
+    from syncer.tracker_plan import TrackerPlan
 
 GMAIL_API = "https://gmail.googleapis.com/gmail/v1/users/me"
 STATE_KEY = "gmail"

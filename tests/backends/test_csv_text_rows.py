@@ -17,8 +17,9 @@ from syncer.backends.csv_scan import _Scanner, decode, detect_dialect, field_val
 from syncer.backends.csvfile import CsvBackend, _RowValues
 from syncer.config import TrackerConfig
 from syncer.incremental import row_texts
-from syncer.plan import Planner, TrackerPlan
+from syncer.plan import Planner
 from syncer.sync import RunOptions, sync_tracker
+from syncer.tracker_plan import TrackerPlan
 from tests.trackers import DEFAULT_HEADERS, as_rows, record_parsed_rows, write_csv
 
 TODAY = date(2026, 11, 20)
