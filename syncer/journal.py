@@ -236,8 +236,10 @@ def _cell_lines(
     quoted: dict[tuple[str, str], str] = {}
     for row, row_id, columns, fields, values, expected in row_groups(updates):
         plain = quoted_source is not None and type(row) is int and type(row_id) is str
-        head = f'{{"type": "cell", "source": {quoted_source}, "row": {row}, ' if plain else ""
-        head += f'"row_id": {_quote(row_id)}, ' if plain else ""
+        head = ""
+        if plain:
+            head = f'{{"type": "cell", "source": {quoted_source}, "row": {row}, '
+            head += f'"row_id": {_quote(row_id)}, '
         for column, name, value, before in zip(columns, fields, values, expected, strict=True):
             where = quoted.get((column, name))
             if where is None and type(column) is str and type(name) is str:

@@ -265,7 +265,7 @@ class Planner:
         given = [ids for _part, _extras, ids in parts]
         if any(not one.isdisjoint(other) for one, other in itertools.combinations(given, 2)):
             return self._plan_rows(rows, range(chunks[-1].stop), result, taken)
-        del given  # ``taken`` is not asked again: no row is planned after these
+        # ``taken`` is not given the parts' ids: no row is planned after these.
         extras = _Extras()
         while parts:
             part, part_extras, _ids = parts.pop(0)  # each part let go once joined

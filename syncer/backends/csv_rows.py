@@ -139,10 +139,6 @@ class _HeldRows(Sequence[list[CellValue]]):
         part.width = width
         return part
 
-    @property
-    def text(self) -> str:
-        return self._scanner.text
-
     def take(self, part: HeldPart) -> None:
         """Add the records ``read`` kept, after the ones held (in the file's order)."""
         self._starts.extend(part.starts)

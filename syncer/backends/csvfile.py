@@ -363,7 +363,8 @@ class _InMemory(_Loaded):
         cut = None
         if len(text) >= READ_IN_PARTS_FROM_CHARS and can_fork():
             cut = split_held(text, start, self.dialect.newline)
-        parts = [held.read(start, len(text))] if cut is None else _in_halves(held, start, cut)
+        end = len(text)
+        parts = [held.read(start, end)] if cut is None else _in_halves(held, start, cut, end)
         for part in parts:
             self.starts.extend(part.starts)
             self.field_counts.extend(part.counts)
@@ -376,9 +377,9 @@ class _InMemory(_Loaded):
             yield scanner, starts[index], starts[index + 1], counts[index], None
 
 
-def _in_halves(held: _HeldRows, start: int, cut: int) -> list[HeldPart]:
-    """The records from ``start`` read in two parts, the one from ``cut`` by a forked child."""
-    end = len(held.text)
+def _in_halves(held: _HeldRows, start: int, cut: int, end: int) -> list[HeldPart]:
+    """The records from ``start`` to ``end`` read in two parts, the one from ``cut`` by a
+    forked child."""
     second = Forked(lambda: held.read(cut, end))
     try:
         first = held.read(start, cut)

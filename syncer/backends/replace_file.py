@@ -249,17 +249,13 @@ class _Staged:
         self._aside: Forked[object] | None = None
 
     def write(self, write: Writer) -> object:
-        temp = self._new_temp()
-        descriptor = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
-        self.temp = temp
+        descriptor, temp = self._open_temp()
         return self._fill(descriptor, temp, write)
 
     def write_aside(self, write: Writer) -> None:
         """``write``, in a forked child while this process goes on: ``finish`` waits for it
         (and raises the error it met, a full disk say)."""
-        temp = self._new_temp()  # named after this process: never taken for a dead run's
-        descriptor = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
-        self.temp = temp
+        descriptor, temp = self._open_temp()  # named after this process, not the child
         try:
             self._aside = Forked(lambda: self._fill(descriptor, temp, write))
         finally:
@@ -275,6 +271,12 @@ class _Staged:
             raise
         finally:
             self._aside = None
+
+    def _open_temp(self) -> tuple[int, Path]:
+        temp = self._new_temp()
+        descriptor = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+        self.temp = temp
+        return descriptor, temp
 
     def _fill(self, descriptor: int, temp: Path, write: Writer) -> object:
         with os.fdopen(descriptor, "wb") as out:
